@@ -1,0 +1,101 @@
+using System.Management.Automation;
+
+namespace KubeFromScratch.Infrastructure;
+
+/// <summary>
+/// Base of cmdlets that act on connected hosts: takes KubeHost objects from the pipeline or host names (wildcards
+/// allowed) by parameter or property name, and with neither, every connected host.
+/// </summary>
+public abstract class HostCmdlet : KubeCmdlet
+{
+    private readonly List<HostEntry> _targets = new();
+    private readonly HashSet<string> _seen = new(StringComparer.OrdinalIgnoreCase);
+    private bool _anyInput;
+
+    /// <summary>Hosts from Connect-KubeHost or Get-KubeHost.</summary>
+    [Parameter(ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public KubeHost[]? InputObject { get; set; }
+
+    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
+    [Alias("Host", "ComputerName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>The hosts collected so far, in input order, without duplicates.</summary>
+    internal IReadOnlyList<HostEntry> Targets => _targets;
+
+    /// <summary>Collects this record's hosts; unknown names become HostNotConnected errors.</summary>
+    protected void CollectTargets()
+    {
+        if (InputObject is { Length: > 0 })
+        {
+            _anyInput = true;
+            foreach (var host in InputObject)
+            {
+                AddByName(host.Name, wildcard: false);
+            }
+        }
+        else if (Name is { Length: > 0 })
+        {
+            _anyInput = true;
+            foreach (var name in Name)
+            {
+                AddByName(name, WildcardPattern.ContainsWildcardCharacters(name));
+            }
+        }
+    }
+
+    /// <summary>When nothing was given at all, every connected host is the target.</summary>
+    protected void DefaultToAllHosts()
+    {
+        if (_anyInput)
+        {
+            return;
+        }
+
+        foreach (var entry in Session.Hosts)
+        {
+            Add(entry);
+        }
+
+        if (_targets.Count == 0)
+        {
+            WriteError(Error("NoHostConnected", ErrorCategory.ObjectNotFound, null,
+                "No host is connected in this session. Run Connect-KubeHost first (for Vagrant: Get-VagrantHost | Connect-KubeHost)."));
+        }
+    }
+
+    private void AddByName(string name, bool wildcard)
+    {
+        if (wildcard)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            foreach (var entry in Session.Hosts.Where(h => pattern.IsMatch(h.Host.Name)))
+            {
+                Add(entry);
+            }
+
+            return;
+        }
+
+        if (Session.TryGet(name, out var found))
+        {
+            Add(found);
+        }
+        else
+        {
+            WriteError(Error("HostNotConnected", ErrorCategory.ObjectNotFound, name,
+                $"No host named '{name}' is connected in this session. Run Connect-KubeHost for it first; Get-KubeHost lists the connected hosts."));
+        }
+    }
+
+    private void Add(HostEntry entry)
+    {
+        if (_seen.Add(entry.Host.Name))
+        {
+            _targets.Add(entry);
+        }
+    }
+}
