@@ -53,27 +53,26 @@ internal sealed class HostKeyVerifier
                     $"The {algorithm} key of {_spec.HostName} ({Fingerprint}) is marked @revoked in {check.Path} line {check.LineNumber}. Do not connect until the host has a new key.");
             case KnownHostStatus.Mismatch:
                 throw new KfsException("HostKeyMismatch", KfsErrorCategory.SecurityError, _spec.Name,
-                    $"REMOTE HOST IDENTIFICATION HAS CHANGED for {_spec.HostName}: it offered {algorithm} {Fingerprint}, but {check.Path} line {check.LineNumber} holds a different key. Someone could be intercepting the connection, or the host was rebuilt. If you know the host was rebuilt, remove line {check.LineNumber} from {check.Path} (ssh-keygen -R {LookupName()} -f {check.Path}) and connect again.");
+                    $"REMOTE HOST IDENTIFICATION HAS CHANGED for {_spec.HostName}: it offered {algorithm} {Fingerprint}, but {check.Path} line {check.LineNumber} holds a different key. Someone could be intercepting the connection, or the host was rebuilt. If you know the host was rebuilt, remove line {check.LineNumber} from {check.Path} (ssh-keygen -R '{check.LookupName}' -f '{check.Path}') and connect again.");
         }
 
+        string lookup = check.LookupName;
         var unknown = new UnknownHostKey(_spec.HostName, _spec.Port, algorithm, Fingerprint, _spec.KnownHostsFile);
         bool trust = _spec.UnknownHostKeyPolicy switch
         {
             UnknownHostKeyPolicy.AcceptNew => true,
             UnknownHostKeyPolicy.Ask when _spec.ConfirmUnknownHostKey is { } ask => ask(unknown),
             _ => throw new KfsException("HostKeyUnknown", KfsErrorCategory.SecurityError, _spec.Name,
-                $"The authenticity of host {LookupName()} can't be established: its {algorithm} key is {Fingerprint} and {_spec.KnownHostsFile} does not have it. Check the fingerprint out of band, then connect with -AcceptNewHostKey (or add the key to known_hosts)."),
+                $"The authenticity of host {lookup} can't be established: its {algorithm} key is {Fingerprint} and {_spec.KnownHostsFile} does not have it. Check the fingerprint out of band, then connect with -AcceptNewHostKey (or add the key to known_hosts)."),
         };
 
         if (!trust)
         {
             throw new KfsException("HostKeyNotTrusted", KfsErrorCategory.SecurityError, _spec.Name,
-                $"The {algorithm} key {Fingerprint} of {LookupName()} was not accepted, so no connection was made.");
+                $"The {algorithm} key {Fingerprint} of {lookup} was not accepted, so no connection was made.");
         }
 
         file.Add(_spec.HostName, _spec.Port, algorithm, blob);
         return true;
     }
-
-    private string LookupName() => _spec.Port == 22 ? _spec.HostName : $"[{_spec.HostName}]:{_spec.Port}";
 }

@@ -9,7 +9,7 @@ namespace KubeFromScratch.Commands.Hosts;
 /// <para type="synopsis">Reads `vagrant ssh-config` into host specs that pipe into Connect-KubeHost.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "VagrantHost", DefaultParameterSetName = "Path")]
-[OutputType(typeof(VagrantHost))]
+[OutputType(typeof(KubeHostSpec))]
 public sealed class GetVagrantHostCommand : KubeCmdlet
 {
     /// <summary>The folder holding the Vagrantfile; `vagrant ssh-config` runs there. Default: the current folder.</summary>
@@ -57,7 +57,7 @@ public sealed class GetVagrantHostCommand : KubeCmdlet
         {
             if (patterns is null || patterns.Any(p => p.IsMatch(host.Name)))
             {
-                WriteObject(new VagrantHost(host.Name, host.HostName, host.Port, host.User ?? "vagrant", host.IdentityFile));
+                WriteObject(new KubeHostSpec(host.Name, host.HostName, host.Port, host.User ?? "vagrant", host.IdentityFile, KubeHostRole.None, "vagrant ssh-config"));
             }
         }
     }
