@@ -9,8 +9,19 @@ namespace KubeFromScratch.Engine.Ssh;
 internal sealed class HostKeyVerifier
 {
     private readonly SshConnectionSpec _spec;
+    private readonly string? _pinnedFingerprint;
 
-    public HostKeyVerifier(SshConnectionSpec spec) => _spec = spec;
+    /// <param name="spec">The connection's spec (known_hosts file, policy).</param>
+    /// <param name="pinnedFingerprint">
+    /// The key this connection already trusted. Set for a reconnect or a second session (SFTP) to the same host:
+    /// then only that very key passes, and nobody is asked again (the prompt belongs to the Connect-KubeHost call
+    /// that is long over).
+    /// </param>
+    public HostKeyVerifier(SshConnectionSpec spec, string? pinnedFingerprint = null)
+    {
+        _spec = spec;
+        _pinnedFingerprint = pinnedFingerprint;
+    }
 
     /// <summary>Why the key was refused, when it was; the connect failure is replaced by this.</summary>
     public KfsException? Failure { get; private set; }
@@ -43,6 +54,17 @@ internal sealed class HostKeyVerifier
         var file = new KnownHostsFile(_spec.KnownHostsFile);
         Fingerprint = KnownHostsFile.Fingerprint(blob);
         Algorithm = algorithm;
+        if (_pinnedFingerprint is not null)
+        {
+            if (Fingerprint == _pinnedFingerprint)
+            {
+                return true;
+            }
+
+            throw new KfsException("HostKeyMismatch", KfsErrorCategory.SecurityError, _spec.Name,
+                $"REMOTE HOST IDENTIFICATION HAS CHANGED for {_spec.HostName} while connected: it now offers {algorithm} {Fingerprint}, not the key {_pinnedFingerprint} trusted when Connect-KubeHost ran. Someone could be intercepting the connection, or the host was rebuilt. Disconnect-KubeHost {_spec.Name}, check {_spec.KnownHostsFile}, and connect again.");
+        }
+
         var check = file.Check(_spec.HostName, _spec.Port, algorithm, blob);
         switch (check.Status)
         {

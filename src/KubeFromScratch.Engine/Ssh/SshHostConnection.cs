@@ -18,6 +18,7 @@ public sealed class SshHostConnection : IDisposable
     private SshClient? _client;
     private SftpClient? _sftp;
     private ConnectionInfo? _connectionInfo;
+    private HostKeyVerifier? _sftpVerifier;
     private bool _disposed;
 
     private SshHostConnection(SshConnectionSpec spec)
@@ -145,6 +146,10 @@ public sealed class SshHostConnection : IDisposable
 
             _sftp?.Dispose();
             _sftp = new SftpClient(_connectionInfo!);
+            // SFTP is a second SSH session in SSH.NET: it must prove to be the very host the first one trusted.
+            var verifier = new HostKeyVerifier(Spec, HostKeyFingerprint);
+            _sftp.HostKeyReceived += verifier.OnHostKeyReceived;
+            _sftpVerifier = verifier;
         }
 
         // SFTP needs its own session in SSH.NET; it reuses the connection info (and so the host key check).
@@ -154,17 +159,24 @@ public sealed class SshHostConnection : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not KfsException)
         {
-            throw Translate(ex);
+            throw _sftpVerifier?.Failure ?? Translate(ex);
         }
 
         return _sftp;
     }
 
     /// <summary>Opens an interactive shell channel with a pseudo-terminal of the given size.</summary>
-    public async Task<ShellStream> OpenShellAsync(string terminal, uint columns, uint rows, CancellationToken cancellationToken)
+    public async Task<InteractiveShell> OpenShellAsync(string terminal, uint columns, uint rows, CancellationToken cancellationToken)
     {
         await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-        return _client!.CreateShellStream(terminal, columns, rows, 0, 0, 64 * 1024);
+        try
+        {
+            return new InteractiveShell(_client!.CreateShellStream(terminal, columns, rows, 0, 0, 64 * 1024));
+        }
+        catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException)
+        {
+            throw LostConnection(ex);
+        }
     }
 
     /// <summary>Forwards a local loopback port to host:port as seen from the remote host.</summary>
@@ -193,10 +205,11 @@ public sealed class SshHostConnection : IDisposable
                 return;
             }
 
-            bool reconnect = _client is not null;
+            bool reconnect = HostKeyFingerprint.Length > 0;
             Drop();
             _connectionInfo ??= BuildConnectionInfo();
-            var hostKeyCheck = new HostKeyVerifier(Spec);
+            // A reconnect must meet the key trusted at the first connect; only the first connect consults the policy.
+            var hostKeyCheck = new HostKeyVerifier(Spec, reconnect ? HostKeyFingerprint : null);
             var client = new SshClient(_connectionInfo);
             client.HostKeyReceived += hostKeyCheck.OnHostKeyReceived;
             client.KeepAliveInterval = TimeSpan.FromSeconds(15);

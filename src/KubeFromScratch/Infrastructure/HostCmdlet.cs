@@ -16,12 +16,11 @@ public abstract class HostCmdlet : KubeCmdlet
     [Parameter(ValueFromPipeline = true, ParameterSetName = "InputObject")]
     public KubeHost[]? InputObject { get; set; }
 
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
+    /// <summary>
+    /// The host names given by the derived cmdlet's own -Name parameter (declared there, so each cmdlet chooses
+    /// whether it is positional: Disconnect-KubeHost core-02 reads well, Invoke-KubeHostCommand puts the command first).
+    /// </summary>
+    protected abstract string[]? TargetNames { get; }
 
     /// <summary>The hosts collected so far, in input order, without duplicates.</summary>
     internal IReadOnlyList<HostEntry> Targets => _targets;
@@ -37,10 +36,10 @@ public abstract class HostCmdlet : KubeCmdlet
                 AddByName(host.Name, wildcard: false);
             }
         }
-        else if (Name is { Length: > 0 })
+        else if (TargetNames is { Length: > 0 } names)
         {
             _anyInput = true;
-            foreach (var name in Name)
+            foreach (var name in names)
             {
                 AddByName(name, WildcardPattern.ContainsWildcardCharacters(name));
             }
@@ -50,7 +49,9 @@ public abstract class HostCmdlet : KubeCmdlet
     /// <summary>When nothing was given at all, every connected host is the target.</summary>
     protected void DefaultToAllHosts()
     {
-        if (_anyInput)
+        // Piped input that turned out empty (Get-KubeHost -Role Master | ... with no master) names no host: it must
+        // not widen to every host, or a filter that matches nothing would run the command everywhere.
+        if (_anyInput || MyInvocation.ExpectingInput)
         {
             return;
         }

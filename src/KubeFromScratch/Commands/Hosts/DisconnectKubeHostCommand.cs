@@ -11,6 +11,16 @@ namespace KubeFromScratch.Commands.Hosts;
 [OutputType(typeof(void))]
 public sealed class DisconnectKubeHostCommand : HostCmdlet
 {
+    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
+    [Alias("Host", "ComputerName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <inheritdoc/>
+    protected override string[]? TargetNames => Name;
+
     /// <inheritdoc/>
     protected override void ProcessRecord() => CollectTargets();
 

@@ -45,7 +45,18 @@ public sealed class EnterKubeHostCommand : KubeCmdlet
 
         uint columns = (uint)Math.Max(20, Console.WindowWidth);
         uint rows = (uint)Math.Max(5, Console.WindowHeight);
-        using var shell = entry.Connection.OpenShellAsync(Terminal, columns, rows, CancelToken).GetAwaiter().GetResult();
+        Engine.Ssh.InteractiveShell opened;
+        try
+        {
+            opened = entry.Connection.OpenShellAsync(Terminal, columns, rows, CancelToken).GetAwaiter().GetResult();
+        }
+        catch (KfsException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex));
+            return;
+        }
+
+        using var shell = opened;
         using var closed = new CancellationTokenSource();
         shell.Closed += (_, _) => closed.Cancel();
         var stdout = Console.OpenStandardOutput();
@@ -86,7 +97,7 @@ public sealed class EnterKubeHostCommand : KubeCmdlet
                 {
                     columns = (uint)Math.Max(20, Console.WindowWidth);
                     rows = (uint)Math.Max(5, Console.WindowHeight);
-                    shell.ChangeWindowSize(columns, rows, 0, 0);
+                    shell.Resize(columns, rows);
                 }
 
                 if (!Console.KeyAvailable)
@@ -98,8 +109,7 @@ public sealed class EnterKubeHostCommand : KubeCmdlet
                 byte[] bytes = TerminalKeys.Encode(Console.ReadKey(intercept: true));
                 if (bytes.Length > 0)
                 {
-                    shell.Write(bytes, 0, bytes.Length);
-                    shell.Flush();
+                    shell.Write(bytes);
                 }
             }
         }

@@ -36,6 +36,16 @@ public sealed class InvokeKubeHostCommandCommand : HostCmdlet
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 32;
 
+    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
+    [Alias("Host", "ComputerName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <inheritdoc/>
+    protected override string[]? TargetNames => Name;
+
     /// <inheritdoc/>
     protected override void ProcessRecord() => CollectTargets();
 
