@@ -30,6 +30,10 @@
         'Invoke-KubeHostCommand'
         'Copy-KubeHostItem'
         'Enter-KubeHost'
+        'New-KubeCertificateAuthority'
+        'New-KubeCertificate'
+        'Install-KubeCertificate'
+        'Test-KubeCertificate'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -64,7 +64,17 @@ public static class SshFileTransfer
 
             if (!sudo)
             {
-                sftp.ChangePermissions(temp, (short)fileMode);
+                // SSH.NET takes the mode as the decimal number whose digits are the octal ones (0750 -> 750), and
+                // only the nine permission bits; setuid, setgid and sticky need chmod.
+                if ((fileMode & ~0x1FF) == 0)
+                {
+                    sftp.ChangePermissions(temp, short.Parse(Convert.ToString(fileMode, 8), System.Globalization.CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    await RunCheckedAsync(connection, $"chmod {Convert.ToString(fileMode, 8)} -- {ShellQuote.Quote(temp)}", sudo: false, null, cancellationToken).ConfigureAwait(false);
+                }
+
                 // posix-rename@openssh.com replaces the destination atomically.
                 await Task.Run(() => sftp.RenameFile(temp, destination, isPosix: true), cancellationToken).ConfigureAwait(false);
             }
@@ -233,7 +243,9 @@ public static class SshFileTransfer
     private static async Task VerifyRemoteHashAsync(SshHostConnection connection, string remotePath, string expected,
         bool sudo, SecureString? sudoPassword, CancellationToken cancellationToken)
     {
-        var prepared = RemoteCommand.Prepare($"sha256sum -- {ShellQuote.Quote(remotePath)}", sudo, sudoPassword);
+        // Hash standard input, not a named file: for a name holding a newline or backslash sha256sum escapes the name
+        // and puts a backslash before the hash, which would make a correct copy look corrupt.
+        var prepared = RemoteCommand.Prepare($"sha256sum < {ShellQuote.Quote(remotePath)}", sudo, sudoPassword);
         var outcome = await connection.RunAsync(prepared.CommandLine, prepared.Stdin, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
         string actual = outcome.Output.Split(' ', 2)[0].Trim();
         if (outcome.ExitCode != 0 || !string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
