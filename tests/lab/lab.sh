@@ -1,0 +1,678 @@
+#!/usr/bin/env bash
+# KubeFromScratch local test lab: three Debian hosts (core-01..03) as
+# systemd-nspawn containers on a private bridge, standing in for the
+# workshop's Vagrant VMs. See tests/lab/README.md.
+#
+#   lab.sh up                 bring the lab up (idempotent; fast when healthy)
+#   lab.sh down [--purge]     tear everything down (--purge: also keys + logs)
+#   lab.sh status             print host states; exit 0 iff all three are up
+#   lab.sh stop-host NAME     power one host off (keeps its layer)
+#   lab.sh start-host NAME    boot a stopped host again
+#   lab.sh check-network      exit 0 iff kfsbr0 carries 172.17.8.0/24
+#   lab.sh ssh NAME [CMD...]  ssh into a host as core (convenience)
+#   lab.sh prune-cache        delete cached root file systems not in use
+#
+# Environment: KFS_LAB_DIR (default <repo>/out/lab), KFS_LAB_CACHE (default
+# /var/cache/kubefromscratch), KFS_LAB_STATE (default
+# /var/lib/kubefromscratch/lab), KFS_LAB_MIRROR (default: the Debian mirror
+# apt uses), KFS_LAB_STOP_TIMEOUT (default 15 s), KFS_LAB_BOOT_TIMEOUT
+# (default 90 s).
+#
+# Network rule: nothing in the lab connects anywhere but loopback and
+# 172.17.8.0/24. Hosts have no default route and no DNS.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
+IMAGE_DIR=$SCRIPT_DIR/image
+LAB_DIR=$(realpath -m -- "${KFS_LAB_DIR:-$REPO_ROOT/out/lab}")
+CACHE_DIR=${KFS_LAB_CACHE:-/var/cache/kubefromscratch}
+STATE_DIR=${KFS_LAB_STATE:-/var/lib/kubefromscratch/lab}
+STATE_DIR=${STATE_DIR%/}
+LOCK_FILE=$STATE_DIR.lock          # outside STATE_DIR: survives `down`
+STOP_TIMEOUT=${KFS_LAB_STOP_TIMEOUT:-15}
+BOOT_TIMEOUT=${KFS_LAB_BOOT_TIMEOUT:-90}
+
+SUITE=bookworm
+IMAGE_FORMAT=1                     # bump to force a rootfs rebuild
+BRIDGE=kfsbr0
+BRIDGE_CIDR=172.17.8.1/24
+SUBNET=172.17.8.0/24
+HOSTS=(core-01 core-02 core-03)
+USERS=(core nosudo)
+KEY_NAMES=(id_ed25519 id_ed25519_pass id_rsa id_ecdsa)
+KEY_PASSPHRASE=lab-passphrase
+
+# ---------------------------------------------------------------- helpers --
+log()  { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die()  { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+now()  { date +%s.%N; }
+since(){ awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
+
+host_ip()   { printf '172.17.8.10%s' "${1#core-0}"; }
+netns_of()  { printf 'kfs-%s' "$1"; }
+veth_host() { printf 'kfsv-%s' "$1"; }   # <= 15 chars
+veth_tmp()  { printf 'kfsp-%s' "$1"; }   # renamed to eth0 inside the netns
+host_dir()  { printf '%s/hosts/%s' "$STATE_DIR" "$1"; }
+pid_file()  { printf '%s/nspawn.pid' "$(host_dir "$1")"; }
+log_file()  { printf '%s/logs/%s.log' "$LAB_DIR" "$1"; }
+
+valid_host() {
+    local h
+    for h in "${HOSTS[@]}"; do [[ $1 == "$h" ]] && return 0; done
+    die "unknown host '$1' (expected one of: ${HOSTS[*]})"
+}
+
+need_root() { [[ $(id -u) -eq 0 ]] || die "must run as root"; }
+
+need_tools() {
+    local t missing=()
+    for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+    [[ ${#missing[@]} -eq 0 ]] || die "missing tools: ${missing[*]} (run tests/lab/install-deps.sh)"
+}
+
+# Serialise mutating commands (one lab per machine: fixed names and IPs).
+take_lock() {
+    mkdir -p "$(dirname "$LOCK_FILE")"
+    exec 9>"$LOCK_FILE"
+    if ! flock -w 900 9; then die "timed out waiting for $LOCK_FILE"; fi
+}
+
+# Unmount anything below DIR, then delete it without crossing file systems.
+safe_rm() {
+    local dir=$1 m
+    [[ -n $dir && $dir != / ]] || die "safe_rm: refusing '$dir'"
+    [[ -e $dir || -L $dir ]] || return 0
+    while read -r m; do
+        umount -l "$m" 2>/dev/null || true
+    done < <(awk -v d="$dir" '{ gsub(/\\040/, " ", $5); if ($5 == d || index($5, d "/") == 1) print $5 }' \
+                 /proc/self/mountinfo | sort -r)
+    rm -rf --one-file-system -- "$dir"
+}
+
+# ---------------------------------------------------------------- image ----
+image_hash() {
+    {
+        printf 'format=%s suite=%s\n' "$IMAGE_FORMAT" "$SUITE"
+        cd "$IMAGE_DIR"
+        find . \( -type f -o -type l \) -print | LC_ALL=C sort | while read -r f; do
+            printf '== %s %s\n' "$f" "$(stat -c %a "$f")"
+            if [[ -L $f ]]; then readlink "$f"; else cat "$f"; fi
+        done
+    } | sha256sum | cut -c1-16
+}
+
+rootfs_path() { printf '%s/rootfs-%s' "$CACHE_DIR" "$(image_hash)"; }
+
+package_list() {
+    sed -e 's/#.*//' -e 's/[[:space:]]//g' "$IMAGE_DIR/packages.txt" | grep -v '^$' | paste -sd, -
+}
+
+# The Debian mirror apt on this machine uses for $SUITE (deb822 .sources or
+# one-line .list), unless KFS_LAB_MIRROR is set.
+detect_mirror() {
+    if [[ -n ${KFS_LAB_MIRROR:-} ]]; then printf '%s\n' "$KFS_LAB_MIRROR"; return; fi
+    local f uri=""
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [[ -f $f ]] || continue
+        uri=$(awk -v suite="$SUITE" '
+            function flush() {
+                if (types ~ /(^| )deb( |$)/ && enabled != "no" && (" " suites " ") ~ (" " suite " ") && uris != "") {
+                    split(uris, u, " "); print u[1]; found = 1; exit
+                }
+                types = ""; suites = ""; uris = ""; enabled = ""
+            }
+            /^[[:space:]]*#/ { next }
+            /^[[:space:]]*$/ { flush(); next }
+            { key = tolower($1); sub(/:$/, "", key); $1 = ""; sub(/^ +/, "")
+              if (key == "types") types = $0; else if (key == "suites") suites = $0
+              else if (key == "uris") uris = $0; else if (key == "enabled") enabled = tolower($0) }
+            END { if (!found) flush() }' "$f")
+        [[ -n $uri ]] && break
+    done
+    if [[ -z $uri ]]; then
+        uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+            | awk -v suite="$SUITE" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+                                                    if ($(i+1) == suite) { print $i; exit } }')
+    fi
+    [[ -n $uri ]] || die "cannot find a Debian $SUITE mirror in apt sources; set KFS_LAB_MIRROR"
+    printf '%s\n' "${uri%/}"
+}
+
+ensure_rootfs() {
+    local dest tmp mirror pkgs started blog proxy=""
+    dest=$(rootfs_path)
+    if [[ -d $dest ]]; then return 0; fi
+    need_tools debootstrap
+    mkdir -p "$CACHE_DIR" "$LAB_DIR/logs"
+    # Leftovers of interrupted builds (we hold the lock, so none is running).
+    for tmp in "$CACHE_DIR"/.rootfs-*.tmp.*; do
+        [[ -e $tmp ]] && { log "removing stale partial build $tmp"; safe_rm "$tmp"; }
+    done
+    tmp=$CACHE_DIR/.${dest##*/}.tmp.$$
+    BUILD_TMP=$tmp
+    mirror=$(detect_mirror)
+    pkgs=$(package_list)
+    eval "$(apt-config shell proxy Acquire::http::Proxy 2>/dev/null || true)"
+    blog=$LAB_DIR/logs/rootfs-build.log
+    log "building root file system ${dest##*/} from $mirror (log: $blog)"
+    started=$(now)
+    # Own process group (setsid), waited for with `wait` so that an
+    # interrupt reaches our trap at once and on_exit can stop the whole build.
+    setsid env ${proxy:+http_proxy=$proxy} debootstrap --variant=minbase --components=main \
+        --include="$pkgs" "$SUITE" "$tmp" "$mirror" </dev/null >"$blog" 2>&1 9>&- &
+    BUILD_PID=$!
+    if ! wait "$BUILD_PID"; then
+        BUILD_PID=""
+        tail -n 20 "$blog" >&2
+        die "debootstrap failed (full log: $blog)"
+    fi
+    BUILD_PID=""
+    log "debootstrap done in $(since "$started") s; customising"
+    if ! "$IMAGE_DIR/customize.sh" "$tmp" >>"$blog" 2>&1; then
+        tail -n 20 "$blog" >&2
+        die "image/customize.sh failed (full log: $blog)"
+    fi
+    printf 'KFS_IMAGE=%s\nKFS_IMAGE_BUILT=%s\nKFS_IMAGE_PACKAGES=%s\n' \
+        "${dest##*/}" "$(date -u +%FT%TZ)" "$pkgs" > "$tmp/etc/kfs-image-release"
+    mv -T "$tmp" "$dest"           # atomic publish
+    BUILD_TMP=""
+    log "root file system ready in $(since "$started") s: $dest ($(du -sh "$dest" | cut -f1))"
+}
+
+# ---------------------------------------------------------------- keys -----
+ensure_keys() {
+    mkdir -p "$LAB_DIR" "$LAB_DIR/logs"
+    chmod 0755 "$LAB_DIR"
+    local k
+    for k in "${KEY_NAMES[@]}"; do
+        if [[ -f $LAB_DIR/$k && -f $LAB_DIR/$k.pub ]]; then continue; fi
+        rm -f "$LAB_DIR/$k" "$LAB_DIR/$k.pub"
+        case $k in
+            id_ed25519)      ssh-keygen -q -t ed25519 -N '' -C "kfs-lab-ed25519" -f "$LAB_DIR/$k" ;;
+            id_ed25519_pass) ssh-keygen -q -t ed25519 -N "$KEY_PASSPHRASE" -C "kfs-lab-ed25519-passphrase" -f "$LAB_DIR/$k" ;;
+            id_rsa)          ssh-keygen -q -t rsa -b 3072 -N '' -C "kfs-lab-rsa" -f "$LAB_DIR/$k" ;;
+            id_ecdsa)        ssh-keygen -q -t ecdsa -b 256 -N '' -C "kfs-lab-ecdsa" -f "$LAB_DIR/$k" ;;
+        esac
+        log "generated lab key $LAB_DIR/$k"
+    done
+    for k in "${KEY_NAMES[@]}"; do chmod 0600 "$LAB_DIR/$k"; chmod 0644 "$LAB_DIR/$k.pub"; done
+}
+
+authorized_keys() { local k; for k in "${KEY_NAMES[@]}"; do cat "$LAB_DIR/$k.pub"; done; }
+keys_digest() { authorized_keys | sha256sum | cut -c1-16; }
+
+# ---------------------------------------------------------------- layers ---
+# Create UPPER/REL (and parents) with owner and mode copied from ROOTFS/REL,
+# so the overlay does not change the merged directory's attributes.
+mkdir_like() {
+    local rootfs=$1 upper=$2 rel=$3 part path=""
+    local IFS=/
+    for part in $rel; do
+        [[ -n $part ]] || continue
+        path+=/$part
+        [[ -d $upper$path ]] && continue
+        mkdir "$upper$path"
+        if [[ -d $rootfs$path ]]; then
+            chown "$(stat -c %u:%g "$rootfs$path")" "$upper$path"
+            chmod "$(stat -c %a "$rootfs$path")" "$upper$path"
+        fi
+    done
+}
+
+user_ids() { awk -F: -v u="$2" '$1 == u { print $3 ":" $4 }' "$1/etc/passwd"; }
+
+prepare_upper() {
+    local h=$1 rootfs=$2 upper u ids t h2
+    upper=$(host_dir "$h")/upper
+    mkdir -p "$upper"
+    chmod 0755 "$upper"
+    mkdir_like "$rootfs" "$upper" etc/ssh
+    printf '%s\n' "$h" > "$upper/etc/hostname"
+    {
+        printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n'
+        for h2 in "${HOSTS[@]}"; do printf '%s\t%s\n' "$(host_ip "$h2")" "$h2"; done
+    } > "$upper/etc/hosts"
+    tr -d '-' < /proc/sys/kernel/random/uuid > "$upper/etc/machine-id"
+    chmod 0444 "$upper/etc/machine-id"
+    for t in ed25519 ecdsa rsa; do
+        ssh-keygen -q -t "$t" -N '' -C "root@$h" -f "$upper/etc/ssh/ssh_host_${t}_key"
+    done
+    for u in "${USERS[@]}"; do
+        ids=$(user_ids "$rootfs" "$u")
+        [[ -n $ids ]] || die "user $u missing from image"
+        mkdir_like "$rootfs" "$upper" "home/$u/.ssh"
+        authorized_keys > "$upper/home/$u/.ssh/authorized_keys"
+        chown "$ids" "$upper/home/$u/.ssh/authorized_keys"
+        chmod 0600 "$upper/home/$u/.ssh/authorized_keys"
+    done
+}
+
+# ---------------------------------------------------------------- network --
+net_up_bridge() {
+    if ! ip link show dev "$BRIDGE" >/dev/null 2>&1; then
+        ip link add "$BRIDGE" type bridge
+    fi
+    sysctl -q -w "net.ipv6.conf.$BRIDGE.disable_ipv6=1" >/dev/null 2>&1 || true
+    ip addr replace "$BRIDGE_CIDR" dev "$BRIDGE"
+    ip link set dev "$BRIDGE" up
+}
+
+net_up_host() {
+    local h=$1 ns vh vt
+    ns=$(netns_of "$h"); vh=$(veth_host "$h"); vt=$(veth_tmp "$h")
+    [[ -e /run/netns/$ns ]] || ip netns add "$ns"
+    ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+    if ! ip -n "$ns" link show dev eth0 >/dev/null 2>&1 || ! ip link show dev "$vh" >/dev/null 2>&1; then
+        ip link del "$vh" 2>/dev/null || true
+        ip -n "$ns" link del eth0 2>/dev/null || true
+        ip link del "$vt" 2>/dev/null || true
+        ip link add "$vh" type veth peer name "$vt"
+        ip link set dev "$vt" netns "$ns"
+        ip -n "$ns" link set dev "$vt" name eth0
+    fi
+    sysctl -q -w "net.ipv6.conf.$vh.disable_ipv6=1" >/dev/null 2>&1 || true
+    ip link set dev "$vh" master "$BRIDGE"
+    ip link set dev "$vh" up
+    ip -n "$ns" addr replace "$(host_ip "$h")/24" dev eth0
+    ip -n "$ns" link set dev lo up
+    ip -n "$ns" link set dev eth0 up
+}
+
+check_network() {
+    ip link show dev "$BRIDGE" >/dev/null 2>&1 || return 1
+    ip -o -4 addr show dev "$BRIDGE" | grep -qw "${BRIDGE_CIDR//./\\.}" || return 1
+    [[ -n $(ip route show "$SUBNET" dev "$BRIDGE" 2>/dev/null) ]] || return 1
+    ip route get "$(host_ip core-01)" 2>/dev/null | grep -q "dev $BRIDGE " || return 1
+}
+
+# ---------------------------------------------------------------- hosts ----
+# PID of this host's systemd-nspawn, if running. Checks the pid file, then
+# (for an interrupted `up`) scans for an nspawn bound to the host's netns.
+nspawn_pid() {
+    local h=$1 pid="" pf p
+    pf=$(pid_file "$h")
+    [[ -f $pf ]] && pid=$(<"$pf")
+    if [[ -n $pid ]] && is_our_nspawn "$pid" "$h"; then printf '%s\n' "$pid"; return 0; fi
+    # shellcheck disable=SC2013  # /proc/PID/cmdline paths contain no spaces
+    for p in $(grep -lsxzF -- "--network-namespace-path=/run/netns/$(netns_of "$h")" /proc/[0-9]*/cmdline); do
+        p=${p#/proc/}; p=${p%/cmdline}
+        if is_our_nspawn "$p" "$h"; then printf '%s\n' "$p"; return 0; fi
+    done
+    return 1
+}
+
+is_our_nspawn() {
+    local comm cmd
+    comm=$(cat "/proc/$1/comm" 2>/dev/null) || return 1
+    [[ $comm == systemd-nspawn ]] || return 1
+    cmd=$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null) || return 1
+    [[ $cmd == *" --network-namespace-path=/run/netns/$(netns_of "$2") "* ]]
+}
+
+host_running() { nspawn_pid "$1" >/dev/null; }
+
+ssh_probe() {   # key login as core works
+    ssh -F "$LAB_DIR/ssh_config" -o BatchMode=yes -o ConnectTimeout=2 "$1" true >/dev/null 2>&1
+}
+
+boot_host() {
+    local h=$1 rootfs=$2 pf lf
+    pf=$(pid_file "$h"); lf=$(log_file "$h")
+    mkdir -p "$(dirname "$lf")"
+    printf '==== %s boot %s (rootfs %s)\n' "$h" "$(date -u +%FT%TZ)" "${rootfs##*/}" >> "$lf"
+    rm -f "$pf"
+    # setsid: own session, no controlling tty; bash writes its own pid and
+    # execs nspawn, so the pid file holds nspawn's pid. 9>&-: the container
+    # must not inherit (and hold forever) the lab lock.
+    # shellcheck disable=SC2016  # $$ and $@ are for the inner bash
+    setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' _ "$pf" \
+        systemd-nspawn --quiet --boot --register=no --keep-unit \
+            --machine="$h" \
+            --network-namespace-path="/run/netns/$(netns_of "$h")" \
+            --directory="$rootfs" \
+            --overlay="$rootfs:$(host_dir "$h")/upper:/" \
+            --console=read-only --link-journal=no \
+            --resolv-conf=off --timezone=off \
+        </dev/null >>"$lf" 2>&1 9>&- &
+    local _
+    for _ in $(seq 50); do [[ -s $pf ]] && break; sleep 0.1; done
+    [[ -s $pf ]] || die "$h: systemd-nspawn did not start (log: $lf)"
+}
+
+wait_ssh() {   # wait until key login works on all given hosts
+    local deadline h pending=("$@") still
+    deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
+    while ((${#pending[@]})); do
+        still=()
+        for h in "${pending[@]}"; do
+            if ! host_running "$h"; then
+                tail -n 25 "$(log_file "$h")" >&2 || true
+                die "$h: systemd-nspawn exited during boot (log: $(log_file "$h"))"
+            fi
+            ssh_probe "$h" || still+=("$h")
+        done
+        pending=("${still[@]+"${still[@]}"}")
+        ((${#pending[@]})) || break
+        if (( $(date +%s) >= deadline )); then
+            for h in "${pending[@]}"; do tail -n 25 "$(log_file "$h")" >&2 || true; done
+            die "timed out after ${BOOT_TIMEOUT}s waiting for sshd on: ${pending[*]}"
+        fi
+        sleep 0.5
+    done
+}
+
+# Power hosts off: SIGTERM (clean poweroff), SIGKILL after STOP_TIMEOUT.
+stop_hosts() {
+    local h pid deadline alive p
+    declare -A pids=()
+    for h in "$@"; do
+        if pid=$(nspawn_pid "$h"); then pids[$h]=$pid; kill -TERM "$pid" 2>/dev/null || true; fi
+    done
+    deadline=$(( $(date +%s) + STOP_TIMEOUT ))
+    while :; do
+        alive=0
+        for h in "${!pids[@]}"; do is_our_nspawn "${pids[$h]}" "$h" && alive=1; done
+        ((alive)) || break
+        (( $(date +%s) < deadline )) || break
+        sleep 0.2
+    done
+    for h in "${!pids[@]}"; do
+        if is_our_nspawn "${pids[$h]}" "$h"; then
+            log "$h: no clean poweroff after ${STOP_TIMEOUT}s; SIGKILL"
+            kill -KILL "${pids[$h]}" 2>/dev/null || true
+        fi
+    done
+    # Anything still living in a host's netns (e.g. the container's init
+    # after nspawn was SIGKILLed) belongs to the lab: kill it by pid.
+    for h in "$@"; do
+        if [[ -e /run/netns/$(netns_of "$h") ]]; then
+            for p in $(ip netns pids "$(netns_of "$h")" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+        fi
+        rm -f "$(pid_file "$h")"
+    done
+    deadline=$(( $(date +%s) + 10 ))
+    for h in "${!pids[@]}"; do
+        while is_our_nspawn "${pids[$h]}" "$h"; do
+            (( $(date +%s) < deadline )) || { log "$h: systemd-nspawn ${pids[$h]} survives SIGKILL"; break; }
+            sleep 0.1
+        done
+    done
+}
+
+# ---------------------------------------------------------------- outputs --
+write_client_files() {
+    local h t kh=$LAB_DIR/known_hosts
+    {
+        printf '# KubeFromScratch test lab (generated by tests/lab/lab.sh; do not edit)\n'
+        for h in "${HOSTS[@]}"; do
+            printf '\nHost %s\n  HostName %s\n  User core\n  Port 22\n' "$h" "$(host_ip "$h")"
+            printf '  IdentityFile %s\n  IdentitiesOnly yes\n' "$LAB_DIR/id_ed25519"
+            printf '  UserKnownHostsFile %s\n  GlobalKnownHostsFile /dev/null\n' "$kh"
+            printf '  StrictHostKeyChecking yes\n  ConnectTimeout 5\n  LogLevel ERROR\n'
+        done
+    } > "$LAB_DIR/ssh_config"
+    # Host keys were generated by us, so known_hosts is written from them
+    # (no trust-on-first-use); entries match both the name and the IP.
+    : > "$kh.tmp"
+    for h in "${HOSTS[@]}"; do
+        for t in ed25519 ecdsa rsa; do
+            printf '%s,%s %s\n' "$h" "$(host_ip "$h")" \
+                "$(cut -d' ' -f1,2 "$(host_dir "$h")/upper/etc/ssh/ssh_host_${t}_key.pub")" >> "$kh.tmp"
+        done
+    done
+    mv -f "$kh.tmp" "$kh"
+    # Exactly the shape of `vagrant ssh-config` for the three machines.
+    {
+        for h in "${HOSTS[@]}"; do
+            printf 'Host %s\n  HostName %s\n  User core\n  Port 22\n' "$h" "$(host_ip "$h")"
+            printf '  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n  PasswordAuthentication no\n'
+            printf '  IdentityFile %s\n  IdentitiesOnly yes\n  LogLevel FATAL\n\n' "$LAB_DIR/id_ed25519"
+        done
+    } > "$LAB_DIR/vagrant-ssh-config.txt"
+    chmod 0644 "$LAB_DIR/ssh_config" "$kh" "$LAB_DIR/vagrant-ssh-config.txt"
+}
+
+# If invoked through sudo, hand out/lab back to the invoking user.
+fix_owner() {
+    if [[ -n ${SUDO_UID:-} && -n ${SUDO_GID:-} && -d $LAB_DIR ]]; then
+        chown -R "$SUDO_UID:$SUDO_GID" "$LAB_DIR" 2>/dev/null || true
+    fi
+}
+
+# ---------------------------------------------------------------- commands -
+# A completed `up` whose image, keys and output dir still match this checkout.
+lab_consistent() {
+    local rootfs
+    check_network || return 1
+    [[ -f $STATE_DIR/complete ]] || return 1
+    rootfs=$(rootfs_path)
+    [[ $(cat "$STATE_DIR/rootfs" 2>/dev/null) == "$rootfs" && -d $rootfs ]] || return 1
+    [[ $(cat "$STATE_DIR/keys" 2>/dev/null) == "$(keys_digest 2>/dev/null)" ]] || return 1
+    [[ $(cat "$STATE_DIR/lab-dir" 2>/dev/null) == "$LAB_DIR" ]] || return 1
+    [[ -f $LAB_DIR/ssh_config && -f $LAB_DIR/known_hosts && -f $LAB_DIR/vagrant-ssh-config.txt ]] || return 1
+}
+
+# Consistent lab where every host is either healthy or cleanly powered off
+# (stop-host): `up` just boots the powered-off ones, keeping their layers.
+# Prints the powered-off hosts.
+lab_resumable() {
+    local h
+    lab_consistent || return 1
+    for h in "${HOSTS[@]}"; do
+        if host_running "$h"; then
+            ssh_probe "$h" || return 1
+        else
+            [[ -d $(host_dir "$h")/upper ]] || return 1
+            printf '%s\n' "$h"
+        fi
+    done
+}
+
+lab_healthy() {
+    local h
+    lab_consistent || return 1
+    for h in "${HOSTS[@]}"; do host_running "$h" || return 1; done
+    local probe_pids=() rc=0 p
+    for h in "${HOSTS[@]}"; do ssh_probe "$h" & probe_pids+=($!); done
+    for p in "${probe_pids[@]}"; do wait "$p" || rc=1; done
+    return $rc
+}
+
+teardown() {
+    local h
+    stop_hosts "${HOSTS[@]}"
+    for h in "${HOSTS[@]}"; do
+        ip link del "$(veth_host "$h")" 2>/dev/null || true
+        ip link del "$(veth_tmp "$h")" 2>/dev/null || true
+        if [[ -e /run/netns/$(netns_of "$h") ]]; then ip netns del "$(netns_of "$h")" 2>/dev/null || true; fi
+    done
+    if ip link show dev "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE"; fi
+    safe_rm "$STATE_DIR"
+    rm -f "$LAB_DIR/ssh_config" "$LAB_DIR/known_hosts" "$LAB_DIR/known_hosts.tmp" "$LAB_DIR/vagrant-ssh-config.txt"
+}
+
+UP_IN_PROGRESS=0
+BUILD_TMP=""
+BUILD_PID=""
+on_exit() {
+    local rc=$?
+    if [[ -n $BUILD_PID ]] && kill -0 "$BUILD_PID" 2>/dev/null; then
+        log "stopping the interrupted root file system build"
+        kill -TERM -- "-$BUILD_PID" 2>/dev/null || true
+        local _
+        for _ in $(seq 50); do kill -0 "$BUILD_PID" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL -- "-$BUILD_PID" 2>/dev/null || true
+        sleep 0.5
+    fi
+    if [[ -n $BUILD_TMP ]]; then safe_rm "$BUILD_TMP" || true; fi
+    if ((UP_IN_PROGRESS)) && ((rc != 0)); then
+        log "up failed (exit $rc); tearing the half-built lab down (host logs: $LAB_DIR/logs)"
+        teardown >/dev/null 2>&1 || true
+    fi
+    exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+cmd_up() {
+    need_root
+    need_tools ip ssh ssh-keygen systemd-nspawn setsid flock
+    take_lock
+    local started rootfs h
+    started=$(now)
+    mkdir -p "$LAB_DIR/logs"
+    if [[ -f $LAB_DIR/ssh_config ]] && lab_healthy; then
+        log "lab already up and healthy ($(since "$started") s)"
+        return 0
+    fi
+    local stopped_list stopped=()
+    if stopped_list=$(lab_resumable) && [[ -n $stopped_list ]]; then
+        mapfile -t stopped <<< "$stopped_list"
+        log "booting powered-off host(s): ${stopped[*]}"
+        rootfs=$(<"$STATE_DIR/rootfs")
+        if ( for h in "${stopped[@]}"; do net_up_host "$h"; boot_host "$h" "$rootfs"; done
+             wait_ssh "${stopped[@]}" ); then
+            log "lab up in $(since "$started") s: ${HOSTS[*]}"
+            return 0
+        fi
+        log "booting powered-off hosts failed; rebuilding the lab from scratch"
+    fi
+    if [[ -d $STATE_DIR ]] || ip link show dev "$BRIDGE" >/dev/null 2>&1 || [[ -e /run/netns/$(netns_of core-01) ]]; then
+        log "lab present but not healthy (or out of date): tearing down first"
+    fi
+    teardown
+    UP_IN_PROGRESS=1
+    ensure_rootfs
+    rootfs=$(rootfs_path)
+    ensure_keys
+    mkdir -p "$STATE_DIR/hosts"
+    printf '%s\n' "$rootfs" > "$STATE_DIR/rootfs"
+    printf '%s\n' "$LAB_DIR" > "$STATE_DIR/lab-dir"
+    keys_digest > "$STATE_DIR/keys"
+    net_up_bridge
+    local jobs=() j
+    for h in "${HOSTS[@]}"; do
+        net_up_host "$h"
+        prepare_upper "$h" "$rootfs" & jobs+=($!)
+    done
+    for j in "${jobs[@]}"; do wait "$j" || die "preparing host layers failed"; done
+    write_client_files
+    for h in "${HOSTS[@]}"; do : > "$(log_file "$h")"; boot_host "$h" "$rootfs"; done
+    wait_ssh "${HOSTS[@]}"
+    check_network || die "network check failed after up"
+    touch "$STATE_DIR/complete"
+    fix_owner
+    UP_IN_PROGRESS=0
+    log "lab up in $(since "$started") s: ${HOSTS[*]} (ssh -F $LAB_DIR/ssh_config core-01)"
+}
+
+cmd_down() {
+    need_root
+    local purge=0
+    [[ ${1:-} == --purge ]] && purge=1
+    take_lock
+    local started tmp k; started=$(now)
+    teardown
+    for tmp in "$CACHE_DIR"/.rootfs-*.tmp.*; do [[ -e $tmp ]] && safe_rm "$tmp"; done
+    if ((purge)); then
+        # Only what the lab wrote (KFS_LAB_DIR may point anywhere).
+        for k in "${KEY_NAMES[@]}"; do rm -f "$LAB_DIR/$k" "$LAB_DIR/$k.pub"; done
+        rm -f "$LAB_DIR"/logs/core-0[1-3].log "$LAB_DIR/logs/rootfs-build.log"
+        rmdir "$LAB_DIR/logs" "$LAB_DIR" 2>/dev/null || true
+    fi
+    log "lab down ($(since "$started") s)$( ((purge)) && echo '; keys and logs purged')"
+}
+
+cmd_status() {
+    local h all=0 state detail probes
+    if check_network; then echo "network  $BRIDGE $BRIDGE_CIDR: ok"; else echo "network  $BRIDGE $BRIDGE_CIDR: missing"; all=1; fi
+    # Probe sshd on the running hosts in parallel.
+    probes=$(mktemp -d)
+    for h in "${HOSTS[@]}"; do
+        if host_running "$h"; then
+            touch "$probes/$h.running"
+            if [[ -f $LAB_DIR/ssh_config ]]; then
+                { ssh_probe "$h" && touch "$probes/$h.ssh"; } &
+            fi
+        fi
+    done
+    wait
+    for h in "${HOSTS[@]}"; do
+        if [[ -e $probes/$h.running ]]; then
+            if [[ -e $probes/$h.ssh ]]; then state=up; detail="ssh ok"
+            else state=down; detail="booting or sshd not answering"; fi
+        else
+            state=down; detail="powered off"
+        fi
+        [[ $state == up ]] || all=1
+        printf '%-8s %-13s %-5s (%s)\n' "$h" "$(host_ip "$h")" "$state" "$detail"
+    done
+    rm -rf "$probes"
+    return $all
+}
+
+cmd_stop_host() {
+    need_root
+    local h=${1:?usage: lab.sh stop-host NAME}
+    valid_host "$h"
+    take_lock
+    if ! host_running "$h"; then log "$h already powered off"; return 0; fi
+    local started; started=$(now)
+    stop_hosts "$h"
+    # Like a powered-off VM: no one answers ARP for its address any more
+    # (connects fail with "No route to host", not "Connection refused").
+    ip -n "$(netns_of "$h")" link set dev eth0 down 2>/dev/null || true
+    log "$h powered off ($(since "$started") s)"
+}
+
+cmd_start_host() {
+    need_root
+    local h=${1:?usage: lab.sh start-host NAME}
+    valid_host "$h"
+    take_lock
+    [[ -d $(host_dir "$h")/upper && -f $STATE_DIR/rootfs ]] || die "lab is not up (no layer for $h); run lab.sh up"
+    local rootfs started; rootfs=$(<"$STATE_DIR/rootfs"); started=$(now)
+    [[ -d $rootfs ]] || die "root file system $rootfs is gone; run lab.sh down && lab.sh up"
+    if host_running "$h"; then
+        wait_ssh "$h"; log "$h already running"; return 0
+    fi
+    net_up_bridge
+    net_up_host "$h"
+    boot_host "$h" "$rootfs"
+    wait_ssh "$h"
+    log "$h booted ($(since "$started") s)"
+}
+
+cmd_prune_cache() {
+    need_root
+    take_lock
+    local keep inuse d
+    keep=$(rootfs_path); inuse=$(cat "$STATE_DIR/rootfs" 2>/dev/null || true)
+    for d in "$CACHE_DIR"/rootfs-* "$CACHE_DIR"/.rootfs-*.tmp.*; do
+        [[ -e $d && $d != "$keep" && $d != "$inuse" ]] || continue
+        log "removing $d"; safe_rm "$d"
+    done
+}
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+
+main() {
+    local cmd=${1:-}
+    shift || true
+    case $cmd in
+        up)            cmd_up "$@" ;;
+        down)          cmd_down "$@" ;;
+        status)        cmd_status "$@" ;;
+        stop-host)     cmd_stop_host "$@" ;;
+        start-host)    cmd_start_host "$@" ;;
+        check-network) check_network ;;
+        ssh)           valid_host "${1:-}"; exec ssh -F "$LAB_DIR/ssh_config" "$@" ;;
+        prune-cache)   cmd_prune_cache ;;
+        -h|--help|help) usage ;;
+        *)             usage >&2; exit 2 ;;
+    esac
+}
+
+main "$@"
