@@ -34,6 +34,8 @@
         'New-KubeCertificate'
         'Install-KubeCertificate'
         'Test-KubeCertificate'
+        'Test-EtcdHealth'
+        'Get-EtcdMember'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

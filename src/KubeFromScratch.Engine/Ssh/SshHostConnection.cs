@@ -95,9 +95,13 @@ public sealed class SshHostConnection : IDisposable
         var sw = Stopwatch.StartNew();
         log?.Invoke($"{Spec.Name}: running on {Spec.Display}: {commandLine}");
         Task execution;
+        bool sent = false;
         try
         {
+            // ExecuteAsync opens the channel and sends the exec request before it returns: a failure inside it means
+            // the command never reached the host; a failure after it means the host may be running it.
             execution = cmd.ExecuteAsync(linked.Token);
+            sent = true;
             if (stdin is not null)
             {
                 using Stream input = cmd.CreateInputStream();
@@ -120,7 +124,9 @@ public sealed class SshHostConnection : IDisposable
         }
         catch (Exception ex) when (ex is SshConnectionException or SocketException or ObjectDisposedException)
         {
-            if (cmd.OutputStream.Length == 0 && IsChannelOpenFailure(ex))
+            // Only a command that was never sent may be retried on a new connection (RunAsync does that once); one
+            // that was running, even silently (`sleep 8; echo done`), must not run twice.
+            if (!sent && IsChannelOpenFailure(ex))
             {
                 throw;
             }

@@ -13,7 +13,8 @@ public sealed class HostNameCompleter : IArgumentCompleter
     {
         string prefix = wordToComplete.Trim('\'', '"');
         var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
-        foreach (var entry in KubeSession.Current.Hosts)
+        // By name, as PowerShell lists completions, not in the (racy) order the parallel connects finished.
+        foreach (var entry in KubeSession.Current.Hosts.OrderBy(h => h.Host.Name, StringComparer.OrdinalIgnoreCase))
         {
             string name = entry.Host.Name;
             if (pattern.IsMatch(name))

@@ -28,11 +28,30 @@ public abstract class KubeCmdlet : PSCmdlet, IDisposable
     /// <summary>The per-runspace session (connected hosts).</summary>
     internal KubeSession Session => KubeSession.Current;
 
-    /// <summary>Runs one async operation on the pool and pumps its queued output on this (the pipeline) thread.</summary>
+    /// <summary>
+    /// Runs one async operation on the pool and pumps its queued output on this (the pipeline) thread. Unlike
+    /// <see cref="RunParallel{T}"/>, a failure is rethrown here, for the cmdlet to decide what it means.
+    /// </summary>
     protected T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work)
     {
         T result = default!;
-        RunParallel(new[] { 0 }, 1, async (_, queue, token) => result = await work(queue, token).ConfigureAwait(false));
+        Exception? failure = null;
+        RunParallel(new[] { 0 }, 1, async (_, queue, token) =>
+        {
+            try
+            {
+                result = await work(queue, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+            {
+                failure = ex;
+            }
+        });
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
         return result;
     }
 

@@ -1,0 +1,229 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '6.0.0' }
+<#
+    Slide 2 as a cmdlet: Test-EtcdHealth and Get-EtcdMember against the lab's real 3-member etcd cluster, with the
+    real etcdctl (v2 cluster-health and v3 endpoint health --cluster) run side by side as the referee for every
+    cluster state: all members up, one down, two down. Network rule: loopback and 172.17.8.0/24 only.
+#>
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:LabSkip = Get-LabSkipReason
+    if (-not $script:LabSkip) {
+        $null = & bash (Join-Path $RepoRoot 'tests/lab/lab.sh') status 2>&1
+        if (-not (Get-Command etcdctl -CommandType Application -ErrorAction Ignore)) { $script:LabSkip = 'etcdctl (Debian etcd-client) is not installed on this machine (tests/lab/install-deps.sh installs it)' }
+    }
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-KfsModulePath) -Force
+    $script:DeckIds = @{ 'core-01' = '6ae27f9fa2984b1d'; 'core-02' = '25d6ce33763c5524'; 'core-03' = 'ff32f4b39b9c47bd' }
+    $script:Endpoint = 'http://172.17.8.101:2379'
+
+    # The referee: the real etcdctl, run here as a process (stdout only; stderr carries its "failed to check" noise).
+    function script:Invoke-EtcdctlV2ClusterHealth {
+        $env:ETCDCTL_API = '2'
+        try { (& etcdctl --endpoints $script:Endpoint cluster-health 2>$null) -split "`n" | Where-Object { $_ -match '^(member|cluster) ' } }
+        finally { Remove-Item Env:ETCDCTL_API }
+    }
+
+    function script:Invoke-EtcdctlV3Health {
+        $env:ETCDCTL_API = '3'
+        try { (& etcdctl --endpoints $script:Endpoint --dial-timeout 3s --command-timeout 3s endpoint health --cluster -w json 2>$null) | ConvertFrom-Json }
+        finally { Remove-Item Env:ETCDCTL_API }
+    }
+
+    # What the module prints by default, line by line, as a user sees it.
+    function script:Get-RenderedLines([object[]] $Objects) {
+        ($Objects | Out-String -Width 200) -split "`r?`n" | ForEach-Object TrimEnd | Where-Object { $_ }
+    }
+
+    function script:Wait-EtcdClusterHealthy {
+        Wait-Until -TimeoutSec 30 { (Invoke-EtcdctlV2ClusterHealth) -contains 'cluster is healthy' } | Should -BeTrue -Because 'the lab cluster must be healthy again'
+    }
+}
+
+Describe 'Test-EtcdHealth with bad input' {
+    It 'refuses a malformed URL with EtcdEndpointInvalid before sending anything' {
+        $out = Test-EtcdHealth -Endpoint 'not a url' -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        Assert-KfsError $err -Id EtcdEndpointInvalid -Category InvalidArgument -TargetObject 'not a url' -MessageContains 'http://HOST:2379'
+    }
+
+    It 'says -Quiet $false for a malformed URL' {
+        Test-EtcdHealth -Endpoint 'ftp://x' -Quiet -ErrorAction SilentlyContinue | Should -BeFalse
+    }
+
+    It 'reports a closed loopback port as EtcdUnreachable, quickly' {
+        $port = Get-FreeLoopbackPort
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        Test-EtcdHealth -Endpoint "http://127.0.0.1:$port" -MemberTimeoutSec 2 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 10
+        Assert-KfsError $err -Id EtcdUnreachable -Category ConnectionError -TargetObject "http://127.0.0.1:$port" -MessageContains 'refused'
+    }
+
+    It 'rejects a client key file that is not PEM with KeyFileInvalid, and never prints its content' {
+        $cert = Join-Path $TestDrive 'client.crt'; $key = Join-Path $TestDrive 'client.key'
+        $ca = New-KubeCertificateAuthority (Join-Path $TestDrive 'pki')
+        New-KubeCertificate EtcdClient -CaPath $ca.Path -Path $TestDrive -Name client | Out-Null
+        'secret-looking-not-pem-content' | Set-Content $key
+        Test-EtcdHealth -Endpoint 'https://127.0.0.1:1' -CaPath $ca.Path -CertificatePath $cert -KeyPath $key -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Match '^KeyFileInvalid'
+        ($err | Out-String) | Should -Not -Match 'secret-looking'
+    }
+}
+
+Describe 'Test-EtcdHealth against the lab cluster (lab)' -Skip:([bool]$LabSkip) {
+    BeforeAll { Wait-EtcdClusterHealthy }
+    AfterAll {
+        foreach ($h in 'core-02', 'core-03') { Invoke-LabSsh $h 'sudo systemctl start etcd' -AllowFailure | Out-Null }
+        Wait-EtcdClusterHealthy
+    }
+
+    Context 'all members up' {
+        BeforeAll {
+            $script:Result = @(Test-EtcdHealth -Endpoint $Endpoint)
+            $script:Members = @($Result | Where-Object { $_ -is [KubeFromScratch.EtcdMemberHealth] })
+            $script:Verdict = $Result | Where-Object { $_ -is [KubeFromScratch.EtcdClusterHealth] }
+        }
+
+        It 'finds the three members with the deck''s ids and names' {
+            $Members | Should -HaveCount 3
+            foreach ($name in $DeckIds.Keys) {
+                ($Members | Where-Object Name -EQ $name).MemberId | Should -Be $DeckIds[$name]
+            }
+        }
+
+        It 'says every member is healthy, names exactly one leader, and gives the healthy verdict last' {
+            $Members.IsHealthy | Should -Not -Contain $false
+            @($Members | Where-Object IsLeader) | Should -HaveCount 1
+            $Result[-1] | Should -BeOfType KubeFromScratch.EtcdClusterHealth
+            $Verdict.State | Should -Be Healthy
+            $Verdict.Members | Should -Be 3
+            $Members.Version | Should -Not -Contain $null
+        }
+
+        It 'prints exactly what etcdctl cluster-health prints' {
+            Get-RenderedLines $Result | Should -Be @(Invoke-EtcdctlV2ClusterHealth)
+        }
+
+        It 'agrees with etcdctl endpoint health --cluster (v3) on every endpoint' {
+            $v3 = Invoke-EtcdctlV3Health
+            foreach ($m in $Members) {
+                ($v3 | Where-Object endpoint -EQ $m.CheckedUrl).health | Should -Be $m.IsHealthy
+            }
+        }
+
+        It 'answers -Quiet with $true' {
+            Test-EtcdHealth -Endpoint $Endpoint -Quiet | Should -BeTrue
+        }
+
+        It 'derives the client URLs from piped hosts and can tunnel through their SSH connection (-Via Ssh)' {
+            $null = New-LabSession
+            try {
+                $viaSsh = @(Get-KubeHost core-01 | Test-EtcdHealth -Via Ssh)
+                ($viaSsh | Where-Object { $_ -is [KubeFromScratch.EtcdMemberHealth] }).Route | Sort-Object -Unique | Should -Be 'Ssh'
+                $viaSsh[-1].State | Should -Be Healthy
+                (Get-KubeHost | Test-EtcdHealth)[-1].State | Should -Be Healthy
+            }
+            finally { Get-KubeHost | Disconnect-KubeHost }
+        }
+
+        It 'lists the members with Get-EtcdMember, leader included' {
+            $list = @(Get-EtcdMember -Endpoint $Endpoint)
+            $list.MemberId | Sort-Object | Should -Be @($DeckIds.Values | Sort-Object)
+            @($list | Where-Object IsLeader) | Should -HaveCount 1
+            ($list | Where-Object Name -EQ 'core-02').ClientUrls | Should -Be 'http://172.17.8.102:2379'
+        }
+    }
+
+    Context 'core-03''s etcd stopped' {
+        BeforeAll {
+            Invoke-LabSsh core-03 'sudo systemctl stop etcd' | Out-Null
+            $script:Result = @(Test-EtcdHealth -Endpoint $Endpoint -ErrorVariable script:Errors)
+        }
+        AfterAll {
+            Invoke-LabSsh core-03 'sudo systemctl start etcd' | Out-Null
+            Wait-EtcdClusterHealthy
+        }
+
+        It 'reports that member unhealthy and the cluster degraded, without an error' {
+            $Errors | Should -BeNullOrEmpty
+            ($Result | Where-Object Name -EQ 'core-03').IsHealthy | Should -BeFalse
+            ($Result | Where-Object Name -EQ 'core-03').Error | Should -Not -BeNullOrEmpty
+            $Result[-1].State | Should -Be Degraded
+            $Result[-1].HealthyMembers | Should -Be 2
+        }
+
+        It 'prints the same member lines and verdict as etcdctl cluster-health' {
+            Get-RenderedLines $Result | Should -Be @(Invoke-EtcdctlV2ClusterHealth)
+        }
+
+        It 'agrees with etcdctl endpoint health --cluster (v3): core-03 unhealthy, the others healthy' {
+            $v3 = Invoke-EtcdctlV3Health
+            ($v3 | Where-Object { -not $_.health }).endpoint | Should -Be 'http://172.17.8.103:2379'
+        }
+
+        It 'answers -Quiet with $false' {
+            Test-EtcdHealth -Endpoint $Endpoint -Quiet | Should -BeFalse
+        }
+
+        It 'waits with -Wait until the member is back' {
+            $job = Start-ThreadJob { Start-Sleep -Seconds 3; & ssh -F $using:RepoRoot/out/lab/ssh_config core-03 'sudo systemctl start etcd' }
+            try {
+                $waited = @(Test-EtcdHealth -Endpoint $Endpoint -Wait -TimeoutSec 60)
+                $waited[-1].State | Should -Be Healthy
+            }
+            finally { $job | Wait-Job | Remove-Job }
+            Invoke-LabSsh core-03 'sudo systemctl stop etcd' | Out-Null
+        }
+    }
+
+    Context 'core-02 and core-03 stopped (quorum lost)' {
+        BeforeAll {
+            Invoke-LabSsh core-02 'sudo systemctl stop etcd' | Out-Null
+            Invoke-LabSsh core-03 'sudo systemctl stop etcd' | Out-Null
+            $script:Result = @(Test-EtcdHealth -Endpoint $Endpoint -MemberTimeoutSec 3)
+        }
+        AfterAll {
+            Invoke-LabSsh core-02 'sudo systemctl start etcd' | Out-Null
+            Invoke-LabSsh core-03 'sudo systemctl start etcd' | Out-Null
+            Wait-EtcdClusterHealthy
+        }
+
+        It 'gives the unavailable verdict, as etcdctl does' {
+            $Result[-1].State | Should -Be Unavailable
+            $Result[-1].Status | Should -Be ((Invoke-EtcdctlV2ClusterHealth)[-1])
+        }
+
+        It 'prints the same member lines as etcdctl cluster-health' {
+            Get-RenderedLines $Result | Should -Be @(Invoke-EtcdctlV2ClusterHealth)
+        }
+    }
+
+    Context 'a member cut off the network (its link down)' {
+        BeforeAll { Invoke-LabLab link-down core-03 | Out-Null }
+        AfterAll {
+            Invoke-LabLab link-up core-03 | Out-Null
+            Wait-EtcdClusterHealthy
+        }
+
+        It 'reports it unreachable within about one member timeout, not one per member' {
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $result = @(Test-EtcdHealth -Endpoint $Endpoint -MemberTimeoutSec 2)
+            $sw.Stop()
+            ($result | Where-Object Name -EQ 'core-03').IsHealthy | Should -BeFalse
+            $result[-1].State | Should -Be Degraded
+            # Discovery plus one parallel round of 2 s per-member checks; serial checks would be far longer.
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 5
+        }
+    }
+
+    Context 'an endpoint that is not etcd' {
+        It 'names the sshd port EtcdEndpointNotEtcd' {
+            Test-EtcdHealth -Endpoint 'http://172.17.8.101:22' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            Assert-KfsError $err -Id EtcdEndpointNotEtcd -Category InvalidData -TargetObject 'http://172.17.8.101:22' -MessageContains '2379'
+        }
+    }
+}
