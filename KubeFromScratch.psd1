@@ -36,6 +36,14 @@
         'Test-KubeCertificate'
         'Test-EtcdHealth'
         'Get-EtcdMember'
+        'Start-KubeletNode'
+        'Stop-KubeletNode'
+        'Restart-KubeletNode'
+        'Start-KubeProxy'
+        'Stop-KubeProxy'
+        'Restart-KubeProxy'
+        'Get-KubeUnit'
+        'Get-KubeJournal'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

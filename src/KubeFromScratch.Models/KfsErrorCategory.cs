@@ -38,6 +38,10 @@ public enum KfsErrorCategory
     FromStdErr,
     /// <summary>Something needed is not installed.</summary>
     NotInstalled,
+    /// <summary>An operation ran but did not give the result it should (a unit that does not stay up).</summary>
+    InvalidResult,
+    /// <summary>Something was refused because it would exceed a limit or conflict (a port in use).</summary>
+    ResourceExists,
 }
 
 /// <summary>

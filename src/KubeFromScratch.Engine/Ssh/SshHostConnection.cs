@@ -139,6 +139,70 @@ public sealed class SshHostConnection : IDisposable
         return new RemoteCommandOutcome(cmd.ExitStatus, cmd.ExitSignal, cmd.Result, cmd.Error, sw.Elapsed);
     }
 
+    /// <summary>
+    /// Runs a long command (journalctl -f) and hands each line of its standard output to <paramref name="onLine"/>
+    /// as it arrives. Cancellation closes the command's standard input first (the command line should end its
+    /// work on EOF, which also works through sudo where a signal from the session cannot reach root processes),
+    /// then signals the process group, and returns within about a second.
+    /// </summary>
+    public async Task<RemoteCommandOutcome> StreamAsync(string commandLine, byte[]? stdin, Action<string> onLine,
+        CancellationToken cancellationToken, Action<string>? log = null)
+    {
+        await EnsureConnectedAsync(cancellationToken, log).ConfigureAwait(false);
+        SshClient client = _client ?? throw LostConnection(null);
+        using var cmd = client.CreateCommand(commandLine, Encoding.UTF8);
+        var sw = Stopwatch.StartNew();
+        log?.Invoke($"{Spec.Name}: streaming on {Spec.Display}: {commandLine}");
+        using var stop = new CancellationTokenSource();
+        Task execution = cmd.ExecuteAsync(stop.Token);
+        Stream input = cmd.CreateInputStream();
+        if (stdin is not null)
+        {
+            await input.WriteAsync(stdin, cancellationToken).ConfigureAwait(false);
+            await input.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var reading = Task.Run(async () =>
+        {
+            using var reader = new StreamReader(cmd.OutputStream, Encoding.UTF8);
+            while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+            {
+                onLine(line);
+            }
+        }, CancellationToken.None);
+
+        using (cancellationToken.Register(() =>
+        {
+            // EOF on stdin first: the remote watchdog ends the command even when it runs as root.
+            try { input.Dispose(); } catch (Exception) { }
+            stop.CancelAfter(TimeSpan.FromMilliseconds(300));
+        }))
+        {
+            try
+            {
+                await execution.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ended on request.
+            }
+            catch (Exception ex) when (ex is SshConnectionException or SocketException or ObjectDisposedException)
+            {
+                Drop();
+                throw LostConnection(ex);
+            }
+            finally
+            {
+                try { input.Dispose(); } catch (Exception) { }
+            }
+
+            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return new RemoteCommandOutcome(cmd.ExitStatus, cmd.ExitSignal, string.Empty, SafeRead(() => cmd.Error), sw.Elapsed);
+    }
+
     /// <summary>The SFTP channel of this connection, opened on first use and reopened after a reconnect.</summary>
     public async Task<SftpClient> GetSftpAsync(CancellationToken cancellationToken)
     {

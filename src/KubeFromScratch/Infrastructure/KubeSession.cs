@@ -37,8 +37,8 @@ internal sealed class KubeSession
         }
     }
 
-    /// <summary>Hosts in the order they were connected.</summary>
-    public IReadOnlyList<HostEntry> Hosts => _hosts.Values.OrderBy(h => h.Sequence).ToArray();
+    /// <summary>Hosts by name (core-01, core-02, ...), whatever order their connections completed in.</summary>
+    public IReadOnlyList<HostEntry> Hosts => _hosts.Values.OrderBy(h => h.Host.Name, StringComparer.OrdinalIgnoreCase).ThenBy(h => h.Sequence).ToArray();
 
     private long _sequence;
 

@@ -1,0 +1,111 @@
+using System.Management.Automation;
+using KubeFromScratch.Engine.Systemd;
+using KubeFromScratch.Infrastructure;
+
+namespace KubeFromScratch.Commands.Units;
+
+/// <summary>
+/// Start, stop or restart one systemd unit on every targeted host in parallel, through sudo. The Kubernetes node
+/// services are the deck's units: kube-kubelet.service and kube-proxy.service.
+/// </summary>
+public abstract class UnitCmdlet : HostCmdlet
+{
+    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
+    [Alias("Host", "ComputerName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>The unit to act on, when it is not named as in the workshop.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(UnitNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Unit { get; set; }
+
+    /// <summary>The sudo password, for hosts that ask for one.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? SudoCredential { get; set; }
+
+    /// <summary>How many hosts at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = 32;
+
+    /// <inheritdoc/>
+    protected override string[]? TargetNames => Name;
+
+    /// <summary>The workshop's name of the unit this cmdlet manages.</summary>
+    protected abstract string DefaultUnit { get; }
+
+    /// <summary>Start, Restart or Stop.</summary>
+    protected abstract UnitAction Action { get; }
+
+    /// <summary>For Stop: also disable the unit.</summary>
+    protected virtual bool Disable => false;
+
+    /// <inheritdoc/>
+    protected override void ProcessRecord() => CollectTargets();
+
+    /// <inheritdoc/>
+    protected override void EndProcessing()
+    {
+        DefaultToAllHosts();
+        string unit;
+        try
+        {
+            unit = SystemdUnits.Normalize(Unit ?? DefaultUnit);
+        }
+        catch (KfsException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex));
+            return;
+        }
+
+        string verb = Action switch { UnitAction.Start => "Enable and start", UnitAction.Restart => "Enable and restart", _ => Disable ? "Stop and disable" : "Stop" };
+        var targets = Targets.Where(t => ShouldProcess($"{unit} on {t.Host.Name}", verb)).ToList();
+        int done = 0;
+        var results = new List<KubeUnitStatus>();
+        RunParallel(targets, ThrottleLimit, async (entry, queue, token) =>
+        {
+            try
+            {
+                var status = await SystemdUnits.ChangeAsync(entry.Connection, unit, Action, Disable, SudoCredential?.Password, token, queue.WriteVerbose).ConfigureAwait(false);
+                lock (results)
+                {
+                    results.Add(status);
+                }
+
+                OnUnitChanged(status, queue, token);
+            }
+            finally
+            {
+                int n = Interlocked.Increment(ref done);
+                queue.WriteProgress(new ProgressRecord(30, $"{verb} {unit}", $"{n} of {targets.Count} hosts")
+                {
+                    PercentComplete = n * 100 / Math.Max(1, targets.Count),
+                    RecordType = n == targets.Count ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+                });
+            }
+        });
+    }
+
+    /// <summary>Writes the unit's status; cmdlets that wait for something afterwards override this.</summary>
+    protected virtual void OnUnitChanged(KubeUnitStatus status, PipelineQueue queue, CancellationToken token) => queue.WriteObject(status);
+}
+
+/// <summary>Completes the Kubernetes unit names the module manages, plus etcd.</summary>
+public sealed class UnitNameCompleter : IArgumentCompleter
+{
+    private static readonly string[] Units = { "kube-kubelet", "kube-proxy", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler" };
+
+    /// <summary>Returns the matching unit names.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
+    {
+        string prefix = wordToComplete.Trim('\'', '"');
+        return Units.Where(u => u.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Select(u => new CompletionResult(u, u, CompletionResultType.ParameterValue, u + ".service"));
+    }
+}
