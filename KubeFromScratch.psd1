@@ -44,6 +44,9 @@
         'Restart-KubeProxy'
         'Get-KubeUnit'
         'Get-KubeJournal'
+        'Install-KubeBinary'
+        'Install-CniPlugin'
+        'Install-KubeUnit'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

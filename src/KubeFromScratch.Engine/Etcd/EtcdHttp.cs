@@ -77,7 +77,7 @@ internal sealed class EtcdHttp : IDisposable
         catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return new EtcdResponse(null, null, new KfsException("EtcdMemberUnreachable", KfsErrorCategory.OperationTimeout, url.ToString(),
-                $"{url.GetLeftPart(UriPartial.Authority)} did not answer within {timeout.TotalSeconds:0.#} s ({RouteName}). Check that etcd runs there and the address is reachable; -TimeoutSec waits longer."), sw.Elapsed);
+                $"{url.GetLeftPart(UriPartial.Authority)} did not answer within {timeout.TotalSeconds:0.#} s ({RouteName}). Check that etcd runs there and the address is reachable; -MemberTimeoutSec waits longer."), sw.Elapsed);
         }
         catch (HttpRequestException ex)
         {

@@ -36,10 +36,30 @@ public static class SshFileTransfer
         string destination = await ResolveRemoteTargetAsync(sftp, remotePath, Path.GetFileName(localPath), cancellationToken).ConfigureAwait(false);
         string destDir = RemoteDirectory(destination);
         string nonce = Guid.NewGuid().ToString("N")[..12];
-        string temp = sudo ? $"/tmp/.kfs-upload-{nonce}" : $"{destDir}/.{RemoteName(destination)}.kfs-{nonce}";
+        // The upload lands in a private (0700) folder first, so not even a key being installed as 0600 is ever
+        // readable by others while it is in flight; with sudo that folder is in /tmp, else beside the destination
+        // (same file system, so the final rename is atomic).
+        string privateDir = sudo ? $"/tmp/.kfs-upload-{nonce}" : $"{destDir}/.kfs-upload-{nonce}";
+        string temp = $"{privateDir}/{RemoteName(destination)}";
 
         try
         {
+            try
+            {
+                await sftp.CreateDirectoryAsync(privateDir, cancellationToken).ConfigureAwait(false);
+                sftp.ChangePermissions(privateDir, 0x1C0);
+            }
+            catch (Renci.SshNet.Common.SftpPermissionDeniedException ex)
+            {
+                throw new KfsException("RemotePermissionDenied", KfsErrorCategory.PermissionDenied, host,
+                    $"{connection.Spec.UserName} may not write to {destDir} on {host}. Use -Sudo for root-owned destinations.", ex);
+            }
+            catch (Renci.SshNet.Common.SftpPathNotFoundException ex)
+            {
+                throw new KfsException("RemotePathNotFound", KfsErrorCategory.ObjectNotFound, host,
+                    $"The directory {destDir} does not exist on {host}. Create it first (Invoke-KubeHostCommand 'mkdir -p ...').", ex);
+            }
+
             await using (var source = File.OpenRead(localPath))
             {
                 var reporter = progress is null ? null : new Progress<UploadFileProgressReport>(p => progress((long)p.TotalBytesUploaded, length));
@@ -82,14 +102,14 @@ public static class SshFileTransfer
             {
                 string staged = $"{destDir}/.{RemoteName(destination)}.kfs-{nonce}";
                 string ownerArgs = owner is null ? "-o root -g root" : $"-o {ShellQuote.Quote(OwnerUser(owner))} -g {ShellQuote.Quote(OwnerGroup(owner))}";
-                string script = $"install -m {Convert.ToString(fileMode, 8).PadLeft(4, '0')} {ownerArgs} -T -- {ShellQuote.Quote(temp)} {ShellQuote.Quote(staged)} && mv -f -- {ShellQuote.Quote(staged)} {ShellQuote.Quote(destination)}; rc=$?; rm -f -- {ShellQuote.Quote(temp)} {ShellQuote.Quote(staged)}; exit $rc";
+                string script = $"umask 077; install -m {Convert.ToString(fileMode, 8).PadLeft(4, '0')} {ownerArgs} -T -- {ShellQuote.Quote(temp)} {ShellQuote.Quote(staged)} && mv -f -- {ShellQuote.Quote(staged)} {ShellQuote.Quote(destination)}; rc=$?; rm -f -- {ShellQuote.Quote(temp)} {ShellQuote.Quote(staged)}; exit $rc";
                 await RunCheckedAsync(connection, script, sudo: true, sudoPassword, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch
+        finally
         {
-            await RemoveQuietlyAsync(connection, temp).ConfigureAwait(false);
-            throw;
+            // After success the file has been moved out; what remains is the empty folder (or a partial upload).
+            await RemoveQuietlyAsync(connection, privateDir, recursive: true).ConfigureAwait(false);
         }
 
         sw.Stop();
@@ -118,7 +138,7 @@ public static class SshFileTransfer
         {
             // Root-only files are first copied by root to a private temporary file the user may read.
             staged = $"/tmp/.kfs-download-{nonce}";
-            string script = $"install -m 0600 -o {ShellQuote.Quote(connection.Spec.UserName)} -T -- {ShellQuote.Quote(remotePath)} {ShellQuote.Quote(staged)}";
+            string script = $"umask 077; install -m 0600 -o {ShellQuote.Quote(connection.Spec.UserName)} -T -- {ShellQuote.Quote(remotePath)} {ShellQuote.Quote(staged)}";
             await RunCheckedAsync(connection, script, sudo: true, sudoPassword, cancellationToken).ConfigureAwait(false);
             source = staged;
         }
@@ -272,12 +292,12 @@ public static class SshFileTransfer
         }
     }
 
-    private static async Task RemoveQuietlyAsync(SshHostConnection connection, string remotePath)
+    private static async Task RemoveQuietlyAsync(SshHostConnection connection, string remotePath, bool recursive = false)
     {
         try
         {
             // Not cancellable on purpose: clean-up must run even after Ctrl-C; bounded by its own timeout.
-            await connection.RunAsync($"rm -f -- {ShellQuote.Quote(remotePath)}", null, TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+            await connection.RunAsync($"rm -{(recursive ? "rf" : "f")} -- {ShellQuote.Quote(remotePath)}", null, TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception)
         {

@@ -25,3 +25,33 @@ public sealed class HostNameCompleter : IArgumentCompleter
         }
     }
 }
+
+/// <summary>Completes from a fixed list of words.</summary>
+public abstract class WordCompleter : IArgumentCompleter
+{
+    /// <summary>The words to offer.</summary>
+    protected abstract IEnumerable<string> Words { get; }
+
+    /// <summary>Returns the words that start with what was typed.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string prefix = wordToComplete.Trim('\'', '"');
+        return Words.Where(w => w.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Select(w => new CompletionResult(w, w, CompletionResultType.ParameterValue, w));
+    }
+}
+
+/// <summary>Completes Kubernetes component names.</summary>
+public sealed class ComponentCompleter : WordCompleter
+{
+    /// <inheritdoc/>
+    protected override IEnumerable<string> Words { get; } = new[] { "kubelet", "kube-proxy", "kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubeadm" };
+}
+
+/// <summary>Completes the CNI reference plugins' names.</summary>
+public sealed class CniPluginCompleter : WordCompleter
+{
+    /// <inheritdoc/>
+    protected override IEnumerable<string> Words { get; } = new[] { "loopback", "bridge", "host-local", "portmap", "bandwidth", "firewall", "tuning", "ptp", "macvlan", "ipvlan", "dhcp", "static", "vlan", "host-device", "sbr", "vrf", "tap", "dummy" };
+}

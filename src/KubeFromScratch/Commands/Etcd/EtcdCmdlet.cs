@@ -84,6 +84,25 @@ public abstract class EtcdCmdlet : KubeCmdlet
     /// <summary>Builds the engine's options from the parameters; null when nothing valid was given.</summary>
     internal EtcdCheckOptions? BuildOptions()
     {
+        if (_endpoints.Count == 0 && Endpoint is null && InputObject is null)
+        {
+            // Nothing named: the connected masters (etcd runs on masters), or every connected host without roles.
+            var hosts = Session.Hosts.Select(h => h.Host).ToList();
+            var masters = hosts.Where(h => h.Role == KubeHostRole.Master).ToList();
+            foreach (var host in masters.Count > 0 ? masters : hosts)
+            {
+                _hosts.Add(host);
+                _endpoints.Add(new Uri($"{(UseTls ? "https" : "http")}://{HostAuthority(host.HostName)}:{ClientPort}"));
+            }
+
+            if (_endpoints.Count == 0)
+            {
+                WriteError(Error("EtcdEndpointMissing", ErrorCategory.InvalidArgument, null,
+                    "No etcd endpoint was given and no host is connected. Pass -Endpoint http://HOST:2379 or connect the masters first (Connect-KubeHost)."));
+                return null;
+            }
+        }
+
         if (_endpoints.Count == 0)
         {
             return null;

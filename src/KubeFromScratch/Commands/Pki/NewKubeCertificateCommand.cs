@@ -18,10 +18,10 @@ public sealed class NewKubeCertificateCommand : KubeCmdlet
     public KubeCertificateProfile Profile { get; set; }
 
     /// <summary>The CA certificate (PEM); its key is the same path with .key (or -CertificateAuthorityKeyPath).</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [Alias("CaPath")]
     [ValidateNotNullOrEmpty]
-    public string CertificateAuthorityPath { get; set; } = string.Empty;
+    public string? CertificateAuthorityPath { get; set; }
 
     /// <summary>The CA's private key, if not beside its certificate.</summary>
     [Parameter]
@@ -66,9 +66,9 @@ public sealed class NewKubeCertificateCommand : KubeCmdlet
     [ValidateRange(1, 36500)]
     public int ValidDays { get; set; } = 365;
 
-    /// <summary>Key type: EcdsaP256 (default), EcdsaP384, Rsa2048, Rsa3072, Rsa4096.</summary>
+    /// <summary>Key type: EcdsaP256 (default; Rsa2048 for ServiceAccount, as kubeadm), EcdsaP384, Rsa2048, Rsa3072, Rsa4096.</summary>
     [Parameter]
-    public KeyAlgorithmKind KeyAlgorithm { get; set; } = KeyAlgorithmKind.EcdsaP256;
+    public KeyAlgorithmKind? KeyAlgorithm { get; set; }
 
     /// <summary>For ApiServer: the kubernetes service's cluster IP.</summary>
     [Parameter]
@@ -103,6 +103,13 @@ public sealed class NewKubeCertificateCommand : KubeCmdlet
             return;
         }
 
+        if (CertificateAuthorityPath is null)
+        {
+            ThrowTerminatingError(Error("CertificateAuthorityRequired", ErrorCategory.InvalidArgument, Profile,
+                $"A {Profile} certificate is signed by the cluster CA: pass -CertificateAuthorityPath (New-KubeCertificateAuthority makes one)."));
+            return;
+        }
+
         string caCert = GetUnresolvedProviderPathFromPSPath(CertificateAuthorityPath);
         string caKey = CertificateAuthorityKeyPath is null ? System.IO.Path.ChangeExtension(caCert, ".key") : GetUnresolvedProviderPathFromPSPath(CertificateAuthorityKeyPath);
         CertificateAuthorityHandle ca;
@@ -129,7 +136,11 @@ public sealed class NewKubeCertificateCommand : KubeCmdlet
             }
             else
             {
-                Issue(ca, folder, Name ?? DefaultName(Profile), CommonName ?? (_hosts.Count > 0 ? _hosts[0].Name : DnsName?.FirstOrDefault()), _hosts);
+                // Only certificates that name one machine take their common name from it; the others have fixed
+                // subjects Kubernetes recognises (kube-apiserver, system:kube-proxy, kubernetes-admin, ...).
+                bool namesMachine = Profile is KubeCertificateProfile.EtcdServer or KubeCertificateProfile.EtcdPeer or KubeCertificateProfile.Kubelet;
+                string? defaultName = namesMachine ? (_hosts.Count > 0 ? _hosts[0].Name : DnsName?.FirstOrDefault()) : null;
+                Issue(ca, folder, Name ?? DefaultName(Profile), CommonName ?? defaultName, _hosts);
             }
         }
     }
@@ -163,7 +174,7 @@ public sealed class NewKubeCertificateCommand : KubeCmdlet
         {
             Directory.CreateDirectory(folder);
             var issued = CertificateIssuer.Issue(ca, Profile, commonName, Organization, dns.Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
-                ips.Distinct().ToArray(), TimeSpan.FromDays(ValidDays), KeyAlgorithm, cert, key, Force, ServiceAddress);
+                ips.Distinct().ToArray(), TimeSpan.FromDays(ValidDays), KeyAlgorithm ?? KeyAlgorithmKind.EcdsaP256, cert, key, Force, ServiceAddress);
             WriteVerbose(issued.Reused ? $"Kept the existing {cert} (-Force renews it)." : $"Wrote {cert} and {key} (owner-only).");
             WriteObject(issued);
         }
@@ -186,7 +197,7 @@ public sealed class NewKubeCertificateCommand : KubeCmdlet
         try
         {
             Directory.CreateDirectory(folder);
-            WriteObject(CertificateIssuer.NewServiceAccountKey(KeyAlgorithm, key, pub, Force));
+            WriteObject(CertificateIssuer.NewServiceAccountKey(KeyAlgorithm ?? KeyAlgorithmKind.Rsa2048, key, pub, Force));
         }
         catch (KfsException ex)
         {

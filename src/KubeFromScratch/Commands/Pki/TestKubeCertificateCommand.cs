@@ -13,6 +13,7 @@ public sealed class TestKubeCertificateCommand : KubeCmdlet
 {
     /// <summary>The certificate file (PEM); KubeCertificate objects bind by their Path.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
