@@ -4,7 +4,9 @@
 # `apt-get update` only when a package has no install candidate.
 set -euo pipefail
 
-PKGS=(systemd-container debootstrap iproute2 openssh-client pssh tmux)
+# etcd-client: lab.sh and the tests run the real etcdctl against the lab's etcd
+# members from this machine (same 3.4 as in the hosts).
+PKGS=(systemd-container debootstrap iproute2 openssh-client curl etcd-client pssh tmux)
 
 [[ $(id -u) -eq 0 ]] || { echo "install-deps.sh: must run as root" >&2; exit 1; }
 

@@ -3,11 +3,17 @@
 # systemd-nspawn containers on a private bridge, standing in for the
 # workshop's Vagrant VMs. See tests/lab/README.md.
 #
-#   lab.sh up                 bring the lab up (idempotent; fast when healthy)
-#   lab.sh down [--purge]     tear everything down (--purge: also keys + logs)
-#   lab.sh status             print host states; exit 0 iff all three are up
+#   lab.sh up [--tls]         bring the lab up with a healthy 3-member etcd
+#                             cluster (idempotent; fast when healthy); --tls:
+#                             etcd with TLS and client certificates
+#   lab.sh down [--purge]     tear everything down (--purge: also keys, PKI, logs)
+#   lab.sh status             print mode and host states; exit 0 iff all three are up
 #   lab.sh stop-host NAME     power one host off (keeps its layer)
 #   lab.sh start-host NAME    boot a stopped host again
+#   lab.sh etcd-stop NAME     systemctl stop etcd on one host
+#   lab.sh etcd-start NAME    systemctl start etcd on one host, wait until healthy
+#   lab.sh link-down NAME     cut one host off the network (its veth down)
+#   lab.sh link-up NAME       reconnect it
 #   lab.sh check-network      exit 0 iff kfsbr0 carries 172.17.8.0/24
 #   lab.sh ssh NAME [CMD...]  ssh into a host as core (convenience)
 #   lab.sh prune-cache        delete cached root file systems not in use
@@ -16,7 +22,8 @@
 # /var/cache/kubefromscratch), KFS_LAB_STATE (default
 # /var/lib/kubefromscratch/lab), KFS_LAB_MIRROR (default: the Debian mirror
 # apt uses), KFS_LAB_STOP_TIMEOUT (default 15 s), KFS_LAB_BOOT_TIMEOUT
-# (default 90 s).
+# (default 90 s), KFS_LAB_ETCD_TIMEOUT (default 60 s: wait for etcd health),
+# KFS_LAB_MODULE (built module for --tls; default <repo>/out/KubeFromScratch).
 #
 # Network rule: nothing in the lab connects anywhere but loopback and
 # 172.17.8.0/24. Hosts have no default route and no DNS.
@@ -32,6 +39,10 @@ STATE_DIR=${STATE_DIR%/}
 LOCK_FILE=$STATE_DIR.lock          # outside STATE_DIR: survives `down`
 STOP_TIMEOUT=${KFS_LAB_STOP_TIMEOUT:-15}
 BOOT_TIMEOUT=${KFS_LAB_BOOT_TIMEOUT:-90}
+ETCD_TIMEOUT=${KFS_LAB_ETCD_TIMEOUT:-60}
+PKI_DIR=$LAB_DIR/pki                # TLS lab: CA and certificates (New-LabPki.ps1)
+MODULE_DIR=${KFS_LAB_MODULE:-$REPO_ROOT/out/KubeFromScratch}   # built module, for --tls
+WANT_MODE=plain                     # up: plain or tls (--tls)
 
 SUITE=bookworm
 IMAGE_FORMAT=1                     # bump to force a rootfs rebuild
@@ -246,6 +257,174 @@ prepare_upper() {
         chown "$ids" "$upper/home/$u/.ssh/authorized_keys"
         chmod 0600 "$upper/home/$u/.ssh/authorized_keys"
     done
+    prepare_etcd "$h" "$rootfs" "$upper"
+}
+
+# ---------------------------------------------------------------- etcd -----
+# Every host runs an etcd member: Debian's etcd.service (enabled in the
+# image), configured only through /etc/default/etcd, which prepare_etcd writes
+# into the host's layer (as is the data dir, /var/lib/etcd/default: `down`
+# wipes it, `up` starts a fresh cluster). Member names, peer URLs and the
+# default cluster token are the workshop's, so in plain mode the member ids
+# are the deck's: core-01 6ae27f9fa2984b1d, core-02 25d6ce33763c5524,
+# core-03 ff32f4b39b9c47bd. (TLS mode's https peer URLs give other ids.)
+ETCD_PKI=/etc/etcd/pki                 # inside the hosts (TLS mode)
+ETCD_DATA=/var/lib/etcd/default        # Debian's default
+
+# The running lab's mode (plain or tls); empty when no lab was built.
+lab_mode() { cat "$STATE_DIR/mode" 2>/dev/null || true; }
+etcd_scheme() { if [[ $1 == tls ]]; then printf https; else printf http; fi; }
+etcd_endpoint() { printf '%s://%s:2379' "$(etcd_scheme "$(lab_mode)")" "$(host_ip "$1")"; }
+etcd_endpoints() { local h e=""; for h in "${HOSTS[@]}"; do e+=${e:+,}$(etcd_endpoint "$h"); done; printf '%s' "$e"; }
+
+etcd_env() {   # /etc/default/etcd for HOST in MODE
+    local h=$1 mode=$2 sc ip h2 cluster=""
+    sc=$(etcd_scheme "$mode"); ip=$(host_ip "$h")
+    for h2 in "${HOSTS[@]}"; do cluster+=${cluster:+,}$h2=$sc://$(host_ip "$h2"):2380; done
+    printf '# KubeFromScratch lab: etcd member %s, %s mode (written by tests/lab/lab.sh).\n' "$h" "$mode"
+    printf '# The cluster token is the default (etcd-cluster), as in the workshop.\n'
+    printf 'ETCD_NAME=%s\n' "$h"
+    printf 'ETCD_DATA_DIR=%s\n' "$ETCD_DATA"
+    printf 'ETCD_LISTEN_PEER_URLS=%s://%s:2380\n' "$sc" "$ip"
+    printf 'ETCD_LISTEN_CLIENT_URLS=%s://%s:2379,%s://127.0.0.1:2379\n' "$sc" "$ip" "$sc"
+    printf 'ETCD_ADVERTISE_CLIENT_URLS=%s://%s:2379\n' "$sc" "$ip"
+    printf 'ETCD_INITIAL_ADVERTISE_PEER_URLS=%s://%s:2380\n' "$sc" "$ip"
+    printf 'ETCD_INITIAL_CLUSTER=%s\n' "$cluster"
+    printf 'ETCD_INITIAL_CLUSTER_STATE=new\n'
+    printf 'ETCD_ENABLE_V2=true\n'
+    if [[ $mode == tls ]]; then
+        printf 'ETCD_CLIENT_CERT_AUTH=true\n'
+        printf 'ETCD_TRUSTED_CA_FILE=%s/ca.crt\n' "$ETCD_PKI"
+        printf 'ETCD_CERT_FILE=%s/etcd-server.crt\n' "$ETCD_PKI"
+        printf 'ETCD_KEY_FILE=%s/etcd-server.key\n' "$ETCD_PKI"
+        printf 'ETCD_PEER_CLIENT_CERT_AUTH=true\n'
+        printf 'ETCD_PEER_TRUSTED_CA_FILE=%s/ca.crt\n' "$ETCD_PKI"
+        printf 'ETCD_PEER_CERT_FILE=%s/etcd-peer.crt\n' "$ETCD_PKI"
+        printf 'ETCD_PEER_KEY_FILE=%s/etcd-peer.key\n' "$ETCD_PKI"
+    fi
+}
+
+prepare_etcd() {
+    local h=$1 rootfs=$2 upper=$3 ids uid gid f
+    mkdir_like "$rootfs" "$upper" etc/default
+    etcd_env "$h" "$WANT_MODE" > "$upper/etc/default/etcd"
+    chmod 0644 "$upper/etc/default/etcd"
+    [[ $WANT_MODE == tls ]] || return 0
+    ids=$(user_ids "$rootfs" etcd)
+    [[ -n $ids ]] || die "user etcd missing from image"
+    uid=${ids%:*}; gid=${ids#*:}
+    install -d -m 0755 -o 0 -g 0 "$upper/etc/etcd"
+    install -d -m 0750 -o "$uid" -g "$gid" "$upper$ETCD_PKI"
+    install -m 0644 -o "$uid" -g "$gid" "$PKI_DIR/ca.crt" "$upper$ETCD_PKI/ca.crt"
+    for f in etcd-server etcd-peer; do
+        install -m 0644 -o "$uid" -g "$gid" "$PKI_DIR/$h/$f.crt" "$upper$ETCD_PKI/$f.crt"
+        install -m 0600 -o "$uid" -g "$gid" "$PKI_DIR/$h/$f.key" "$upper$ETCD_PKI/$f.key"
+    done
+}
+
+pki_files() {
+    local h
+    printf '%s\n' "$PKI_DIR/ca.crt" "$PKI_DIR/etcd-healthcheck-client.crt" "$PKI_DIR/etcd-healthcheck-client.key"
+    for h in "${HOSTS[@]}"; do
+        printf '%s\n' "$PKI_DIR/$h/etcd-server.crt" "$PKI_DIR/$h/etcd-server.key" "$PKI_DIR/$h/etcd-peer.crt" "$PKI_DIR/$h/etcd-peer.key"
+    done
+}
+pki_digest() { local f; pki_files | while read -r f; do cat "$f"; done | sha256sum | cut -c1-16; }
+
+# TLS mode: CA and certificates made by the module's own cmdlets
+# (New-LabPki.ps1); they are reused while valid, like the SSH keys.
+need_module() {
+    [[ -f $MODULE_DIR/KubeFromScratch.psd1 ]] ||
+        die "up --tls makes the etcd certificates with the module's own cmdlets, but the module is not built ($MODULE_DIR has no KubeFromScratch.psd1). Build it first: dotnet tool run pwsh -- -NoProfile -File ./build.ps1 -Task Build"
+    need_tools dotnet
+}
+
+ensure_pki() {
+    local plog=$LAB_DIR/logs/pki.log started
+    need_module
+    started=$(now)
+    if ! (cd "$REPO_ROOT" && dotnet pwsh -NoProfile -NonInteractive -File tests/lab/New-LabPki.ps1 -Path "$PKI_DIR" -ModulePath "$MODULE_DIR") \
+            </dev/null >"$plog" 2>&1 9>&-; then
+        tail -n 20 "$plog" >&2
+        die "making the lab PKI with tests/lab/New-LabPki.ps1 failed (log: $plog)"
+    fi
+    local f
+    while read -r f; do [[ -s $f ]] || die "New-LabPki.ps1 did not write $f"; done < <(pki_files)
+    log "lab PKI ready in $(since "$started") s: $PKI_DIR (CA etcd-ca)"
+}
+
+# etcdctl (v3) on this machine against the lab, with the client certificate
+# in TLS mode.
+etcdctl_lab() {
+    local args=(--dial-timeout=2s --command-timeout=5s)
+    if [[ $(lab_mode) == tls ]]; then
+        args+=(--cacert="$PKI_DIR/ca.crt" --cert="$PKI_DIR/etcd-healthcheck-client.crt"
+               --key="$PKI_DIR/etcd-healthcheck-client.key")
+    fi
+    ETCDCTL_API=3 etcdctl "${args[@]}" "$@"
+}
+
+# Healthy = `endpoint health --cluster` through core-01 succeeds and reports
+# all three members healthy (a member that has not published its client URLs
+# yet would otherwise just be left out).
+etcd_healthy() {
+    local out
+    out=$(etcdctl_lab --endpoints="$(etcd_endpoint core-01)" endpoint health --cluster -w json 2>&1) || return 1
+    [[ $(grep -o '"health":true' <<< "$out" | wc -l) -eq ${#HOSTS[@]} ]]
+}
+
+etcd_member_healthy() { etcdctl_lab --endpoints="$(etcd_endpoint "$1")" endpoint health >/dev/null 2>&1; }
+
+host_ssh() { ssh -F "$LAB_DIR/ssh_config" -o BatchMode=yes "$@"; }
+
+etcd_diagnostics() {
+    local h
+    for h in "${HOSTS[@]}"; do
+        printf -- '--- %s: etcd.service %s\n' "$h" \
+            "$(host_ssh -o ConnectTimeout=2 "$h" 'systemctl is-active etcd' 2>/dev/null || echo '(no answer)')" >&2
+        host_ssh -o ConnectTimeout=2 "$h" 'sudo journalctl -u etcd --no-pager -n 5 -o cat' 2>/dev/null | cut -c1-200 >&2 || true
+    done
+}
+
+wait_etcd() {   # until the whole cluster is healthy, at most ETCD_TIMEOUT s
+    local deadline started out
+    started=$(now); deadline=$(( $(date +%s) + ETCD_TIMEOUT ))
+    until etcd_healthy; do
+        if (( $(date +%s) >= deadline )); then
+            out=$(etcdctl_lab --endpoints="$(etcd_endpoint core-01)" endpoint health --cluster 2>&1 | tail -n 6 || true)
+            printf '%s\n' "$out" >&2
+            etcd_diagnostics
+            die "etcd cluster not healthy after ${ETCD_TIMEOUT}s ($(lab_mode) mode): ETCDCTL_API=3 etcdctl --endpoints=$(etcd_endpoint core-01) endpoint health --cluster failed (see above; KFS_LAB_ETCD_TIMEOUT raises the limit)"
+        fi
+        sleep 0.5
+    done
+    log "etcd cluster healthy ($(lab_mode) mode, $(since "$started") s)"
+}
+
+wait_etcd_member() {
+    local h=$1 deadline
+    deadline=$(( $(date +%s) + ETCD_TIMEOUT ))
+    until etcd_member_healthy "$h"; do
+        if (( $(date +%s) >= deadline )); then
+            etcd_diagnostics
+            die "$h: etcd member not healthy after ${ETCD_TIMEOUT}s ($(etcd_endpoint "$h"))"
+        fi
+        sleep 0.5
+    done
+}
+
+# systemctl start etcd on a host. Retried: right after a stop, a start can
+# fail with status 219/CGROUP while the old cgroup is still being removed.
+etcd_unit_start() {
+    # shellcheck disable=SC2016
+    timeout "$ETCD_TIMEOUT" ssh -F "$LAB_DIR/ssh_config" -o BatchMode=yes "$1" \
+        'for i in 1 2 3; do sudo systemctl start etcd && exit 0; sudo systemctl reset-failed etcd 2>/dev/null; sleep 1; done; exit 1' \
+        </dev/null 9>&-
+}
+
+link_is_down() {   # the host's bridge-side veth was set down (link-down)
+    local vh; vh=$(veth_host "$1")
+    ip link show dev "$vh" >/dev/null 2>&1 && ! ip -o link show dev "$vh" | grep -q '[<,]UP[,>]'
 }
 
 # ---------------------------------------------------------------- network --
@@ -306,7 +485,7 @@ is_our_nspawn() {
     local comm cmd
     comm=$(cat "/proc/$1/comm" 2>/dev/null) || return 1
     [[ $comm == systemd-nspawn ]] || return 1
-    cmd=$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null) || return 1
+    cmd=$(tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline") || return 1   # 2> first: the process may be gone
     [[ $cmd == *" --network-namespace-path=/run/netns/$(netns_of "$2") "* ]]
 }
 
@@ -441,7 +620,8 @@ fix_owner() {
 }
 
 # ---------------------------------------------------------------- commands -
-# A completed `up` whose image, keys and output dir still match this checkout.
+# A completed `up` in the wanted mode (plain/tls) whose image, keys, PKI and
+# output dir still match this checkout.
 lab_consistent() {
     local rootfs
     check_network || return 1
@@ -450,6 +630,10 @@ lab_consistent() {
     [[ $(cat "$STATE_DIR/rootfs" 2>/dev/null) == "$rootfs" && -d $rootfs ]] || return 1
     [[ $(cat "$STATE_DIR/keys" 2>/dev/null) == "$(keys_digest 2>/dev/null)" ]] || return 1
     [[ $(cat "$STATE_DIR/lab-dir" 2>/dev/null) == "$LAB_DIR" ]] || return 1
+    [[ $(lab_mode) == "$WANT_MODE" ]] || return 1
+    if [[ $WANT_MODE == tls ]]; then
+        [[ $(cat "$STATE_DIR/pki" 2>/dev/null) == "$(pki_digest 2>/dev/null)" ]] || return 1
+    fi
     [[ -f $LAB_DIR/ssh_config && -f $LAB_DIR/known_hosts && -f $LAB_DIR/vagrant-ssh-config.txt ]] || return 1
 }
 
@@ -518,14 +702,44 @@ trap 'exit 143' TERM
 
 cmd_up() {
     need_root
-    need_tools ip ssh ssh-keygen systemd-nspawn setsid flock
+    while (($#)); do
+        case $1 in
+            --tls) WANT_MODE=tls ;;
+            *) die "up: unknown option '$1' (usage: lab.sh up [--tls])" ;;
+        esac
+        shift
+    done
+    need_tools ip ssh ssh-keygen systemd-nspawn setsid flock timeout etcdctl
+    [[ $WANT_MODE == tls ]] && need_module    # before anything is torn down
     take_lock
     local started rootfs h
     started=$(now)
     mkdir -p "$LAB_DIR/logs"
-    if [[ -f $LAB_DIR/ssh_config ]] && lab_healthy; then
-        log "lab already up and healthy ($(since "$started") s)"
+    if [[ -f $LAB_DIR/ssh_config ]] && lab_healthy && etcd_healthy; then
+        log "lab already up and healthy ($WANT_MODE mode, $(since "$started") s)"
         return 0
+    fi
+    # Undo the test faults on an otherwise intact lab: links cut with
+    # link-down, etcd stopped with etcd-stop (or crashed).
+    if [[ -f $LAB_DIR/ssh_config ]] && lab_consistent; then
+        for h in "${HOSTS[@]}"; do
+            if host_running "$h" && link_is_down "$h"; then
+                log "$h: restoring its link (was cut with link-down)"
+                ip link set dev "$(veth_host "$h")" up
+            fi
+        done
+        if lab_healthy; then
+            log "etcd cluster not healthy: starting etcd on every host"
+            if ( local starts=() p rc=0
+                 for h in "${HOSTS[@]}"; do etcd_unit_start "$h" >/dev/null 2>&1 & starts+=($!); done
+                 for p in "${starts[@]}"; do wait "$p" || rc=1; done
+                 ((rc == 0)) || die "systemctl start etcd failed on a host"
+                 wait_etcd ); then
+                log "lab up in $(since "$started") s ($WANT_MODE mode): ${HOSTS[*]}"
+                return 0
+            fi
+            log "etcd did not recover; rebuilding the lab from scratch"
+        fi
     fi
     local stopped_list stopped=()
     if stopped_list=$(lab_resumable) && [[ -n $stopped_list ]]; then
@@ -533,13 +747,15 @@ cmd_up() {
         log "booting powered-off host(s): ${stopped[*]}"
         rootfs=$(<"$STATE_DIR/rootfs")
         if ( for h in "${stopped[@]}"; do net_up_host "$h"; boot_host "$h" "$rootfs"; done
-             wait_ssh "${stopped[@]}" ); then
-            log "lab up in $(since "$started") s: ${HOSTS[*]}"
+             wait_ssh "${stopped[@]}"; wait_etcd ); then
+            log "lab up in $(since "$started") s ($WANT_MODE mode): ${HOSTS[*]}"
             return 0
         fi
         log "booting powered-off hosts failed; rebuilding the lab from scratch"
     fi
-    if [[ -d $STATE_DIR ]] || ip link show dev "$BRIDGE" >/dev/null 2>&1 || [[ -e /run/netns/$(netns_of core-01) ]]; then
+    if [[ -n $(lab_mode) && $(lab_mode) != "$WANT_MODE" ]]; then
+        log "lab is in $(lab_mode) mode, $WANT_MODE asked: tearing down and rebuilding"
+    elif [[ -d $STATE_DIR ]] || ip link show dev "$BRIDGE" >/dev/null 2>&1 || [[ -e /run/netns/$(netns_of core-01) ]]; then
         log "lab present but not healthy (or out of date): tearing down first"
     fi
     teardown
@@ -547,8 +763,11 @@ cmd_up() {
     ensure_rootfs
     rootfs=$(rootfs_path)
     ensure_keys
+    [[ $WANT_MODE == tls ]] && ensure_pki
     mkdir -p "$STATE_DIR/hosts"
     printf '%s\n' "$rootfs" > "$STATE_DIR/rootfs"
+    printf '%s\n' "$WANT_MODE" > "$STATE_DIR/mode"
+    [[ $WANT_MODE == tls ]] && pki_digest > "$STATE_DIR/pki"
     printf '%s\n' "$LAB_DIR" > "$STATE_DIR/lab-dir"
     keys_digest > "$STATE_DIR/keys"
     net_up_bridge
@@ -562,10 +781,11 @@ cmd_up() {
     for h in "${HOSTS[@]}"; do : > "$(log_file "$h")"; boot_host "$h" "$rootfs"; done
     wait_ssh "${HOSTS[@]}"
     check_network || die "network check failed after up"
+    wait_etcd
     touch "$STATE_DIR/complete"
     fix_owner
     UP_IN_PROGRESS=0
-    log "lab up in $(since "$started") s: ${HOSTS[*]} (ssh -F $LAB_DIR/ssh_config core-01)"
+    log "lab up in $(since "$started") s ($WANT_MODE mode): ${HOSTS[*]} (ssh -F $LAB_DIR/ssh_config core-01)"
 }
 
 cmd_down() {
@@ -579,16 +799,26 @@ cmd_down() {
     if ((purge)); then
         # Only what the lab wrote (KFS_LAB_DIR may point anywhere).
         for k in "${KEY_NAMES[@]}"; do rm -f "$LAB_DIR/$k" "$LAB_DIR/$k.pub"; done
-        rm -f "$LAB_DIR"/logs/core-0[1-3].log "$LAB_DIR/logs/rootfs-build.log"
+        rm -rf --one-file-system -- "$PKI_DIR"
+        rm -f "$LAB_DIR"/logs/core-0[1-3].log "$LAB_DIR/logs/rootfs-build.log" "$LAB_DIR/logs/pki.log"
         rmdir "$LAB_DIR/logs" "$LAB_DIR" 2>/dev/null || true
     fi
-    log "lab down ($(since "$started") s)$( ((purge)) && echo '; keys and logs purged')"
+    log "lab down ($(since "$started") s)$( ((purge)) && echo '; keys, PKI and logs purged')"
 }
 
+# Exit status: 0 iff all three hosts are up (sshd answers); etcd's health is
+# reported but does not count (tests stop members on purpose).
 cmd_status() {
-    local h all=0 state detail probes
-    if check_network; then echo "network  $BRIDGE $BRIDGE_CIDR: ok"; else echo "network  $BRIDGE $BRIDGE_CIDR: missing"; all=1; fi
-    # Probe sshd on the running hosts in parallel.
+    local h all=0 state detail probes mode net=0 healthy=0 etcd_probe=0
+    if check_network; then echo "network  $BRIDGE $BRIDGE_CIDR: ok"; net=1; else echo "network  $BRIDGE $BRIDGE_CIDR: missing"; all=1; fi
+    mode=$(lab_mode)
+    [[ -n $mode ]] && ((net)) && command -v etcdctl >/dev/null 2>&1 && etcd_probe=1
+    case $mode in
+        plain) echo "mode     plain (etcd on http://172.17.8.10N:2379)" ;;
+        tls)   echo "mode     tls (etcd on https://172.17.8.10N:2379 with client certificates; CA and client certificate in $PKI_DIR)" ;;
+        *)     echo "mode     - (no lab built)" ;;
+    esac
+    # Probe sshd on the running hosts and the etcd members, in parallel.
     probes=$(mktemp -d)
     for h in "${HOSTS[@]}"; do
         if host_running "$h"; then
@@ -596,13 +826,19 @@ cmd_status() {
             if [[ -f $LAB_DIR/ssh_config ]]; then
                 { ssh_probe "$h" && touch "$probes/$h.ssh"; } &
             fi
+            if ((etcd_probe)); then
+                { etcd_member_healthy "$h" && touch "$probes/$h.etcd"; } &
+            fi
         fi
     done
     wait
     for h in "${HOSTS[@]}"; do
         if [[ -e $probes/$h.running ]]; then
             if [[ -e $probes/$h.ssh ]]; then state=up; detail="ssh ok"
+            elif link_is_down "$h"; then state=down; detail="link down: lab.sh link-up $h"
             else state=down; detail="booting or sshd not answering"; fi
+            if [[ -e $probes/$h.etcd ]]; then detail+=", etcd healthy"; healthy=$((healthy + 1))
+            elif ((etcd_probe)); then detail+=", etcd not healthy"; fi
         else
             state=down; detail="powered off"
         fi
@@ -610,6 +846,12 @@ cmd_status() {
         printf '%-8s %-13s %-5s (%s)\n' "$h" "$(host_ip "$h")" "$state" "$detail"
     done
     rm -rf "$probes"
+    if [[ -n $mode ]] && ! ((etcd_probe)); then
+        echo "etcd     unknown (no network or no etcdctl on this machine: tests/lab/install-deps.sh)"
+    elif [[ -n $mode ]]; then
+        if ((healthy == ${#HOSTS[@]})); then echo "etcd     healthy: $healthy of ${#HOSTS[@]} members"
+        else echo "etcd     not healthy: $healthy of ${#HOSTS[@]} members answer"; fi
+    fi
     return $all
 }
 
@@ -642,7 +884,63 @@ cmd_start_host() {
     net_up_host "$h"
     boot_host "$h" "$rootfs"
     wait_ssh "$h"
-    log "$h booted ($(since "$started") s)"
+    # Its etcd member rejoins at boot; with fewer than two hosts running there
+    # is no quorum to rejoin, so only wait when there is one.
+    local running=0 h2
+    for h2 in "${HOSTS[@]}"; do host_running "$h2" && running=$((running + 1)); done
+    if ((running >= 2)) && [[ -n $(lab_mode) ]]; then
+        wait_etcd_member "$h"
+        log "$h booted, etcd member healthy ($(since "$started") s)"
+    else
+        log "$h booted ($(since "$started") s; etcd waits for a quorum of running hosts)"
+    fi
+}
+
+# The lab must be up (hosts and layers) for the fault commands.
+need_running_host() {
+    [[ -f $STATE_DIR/complete && -f $LAB_DIR/ssh_config ]] || die "lab is not up; run lab.sh up"
+    host_running "$1" || die "$1 is powered off (lab.sh start-host $1)"
+}
+
+cmd_etcd_stop() {
+    need_root
+    local h=${1:?usage: lab.sh etcd-stop NAME}
+    valid_host "$h"
+    take_lock
+    need_running_host "$h"
+    local started; started=$(now)
+    host_ssh "$h" 'sudo systemctl stop etcd' </dev/null 9>&- || die "$h: systemctl stop etcd failed"
+    log "$h: etcd stopped ($(since "$started") s)"
+}
+
+cmd_etcd_start() {
+    need_root
+    local h=${1:?usage: lab.sh etcd-start NAME}
+    valid_host "$h"
+    need_tools etcdctl timeout
+    take_lock
+    need_running_host "$h"
+    local started; started=$(now)
+    etcd_unit_start "$h" || { etcd_diagnostics; die "$h: systemctl start etcd failed (or did not finish in ${ETCD_TIMEOUT}s; a member needs a quorum of running members to start)"; }
+    wait_etcd_member "$h"
+    log "$h: etcd started, member healthy ($(since "$started") s)"
+}
+
+# The "member cut off" fault: the host keeps running (etcd included), but its
+# bridge-side veth is down, so nothing reaches it and it reaches no one.
+cmd_link() {
+    need_root
+    local dir=$1 h=${2:?usage: lab.sh link-down|link-up NAME}
+    valid_host "$h"
+    take_lock
+    need_running_host "$h"
+    ip link set dev "$(veth_host "$h")" "$dir"
+    if [[ $dir == up ]]; then
+        wait_ssh "$h"
+        log "$h: link up (reconnected)"
+    else
+        log "$h: link down (cut off; lab.sh link-up $h reconnects)"
+    fi
 }
 
 cmd_prune_cache() {
@@ -667,6 +965,10 @@ main() {
         status)        cmd_status "$@" ;;
         stop-host)     cmd_stop_host "$@" ;;
         start-host)    cmd_start_host "$@" ;;
+        etcd-stop)     cmd_etcd_stop "$@" ;;
+        etcd-start)    cmd_etcd_start "$@" ;;
+        link-down)     cmd_link down "$@" ;;
+        link-up)       cmd_link up "$@" ;;
         check-network) check_network ;;
         ssh)           valid_host "${1:-}"; exec ssh -F "$LAB_DIR/ssh_config" "$@" ;;
         prune-cache)   cmd_prune_cache ;;

@@ -83,7 +83,10 @@ printf '# KubeFromScratch lab: no DNS. Hosts resolve through /etc/hosts.\n' > "$
 # may try to reach the internet; no console login prompt.
 log "enabling/disabling units"
 in_root systemctl enable ssh.service kfs-ssh-hostkeys.service
-in_root systemctl disable etcd.service   # a later lab step configures etcd
+# Every host runs an etcd member at boot. Its configuration is per host
+# (/etc/default/etcd, written by lab.sh into the host's layer); the image keeps
+# Debian's commented default file and no data.
+in_root systemctl enable etcd.service
 for unit in \
     systemd-networkd.service systemd-networkd.socket systemd-networkd-wait-online.service \
     apt-daily.timer apt-daily-upgrade.timer apt-daily.service apt-daily-upgrade.service \
