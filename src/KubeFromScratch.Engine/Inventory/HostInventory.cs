@@ -17,6 +17,8 @@ public static class HostInventory
 {
     private static readonly string[] HostKeys = { "name", "hostName", "port", "user", "identityFile", "role" };
 
+    private static readonly string[] DefaultKeys = { "port", "user", "identityFile", "role" };
+
     /// <summary>Parses inventory text; relative identity files are taken from <paramref name="baseDirectory"/>.</summary>
     public static IReadOnlyList<KubeHostSpec> Parse(string text, string source, string baseDirectory)
     {
@@ -29,6 +31,11 @@ public static class HostInventory
         {
             throw Invalid(source, ex.Start, $"it is not valid YAML: {ex.InnerException?.Message ?? ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this, without a position, on some broken input (an unclosed '[' for one).
+            throw Invalid(source, null, "it is not valid YAML (check that every '[', '{' and quote is closed).", ex);
+        }
 
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
         {
@@ -36,6 +43,15 @@ public static class HostInventory
         }
 
         var defaults = Child(root, "defaults") as YamlMappingNode;
+        foreach (var key in defaults?.Children.Keys.OfType<YamlScalarNode>() ?? Enumerable.Empty<YamlScalarNode>())
+        {
+            // A misspelt default would otherwise be ignored without a word, and every host would quietly go without it.
+            if (!DefaultKeys.Contains(key.Value, StringComparer.OrdinalIgnoreCase))
+            {
+                throw Invalid(source, key.Start, $"'{key.Value}' is not a default setting. Use {string.Join(", ", DefaultKeys)}.");
+            }
+        }
+
         if (Child(root, "hosts") is not YamlSequenceNode hosts || hosts.Children.Count == 0)
         {
             throw Invalid(source, root.Start, "it has no 'hosts' list. List each host under 'hosts:' with at least its hostName.");

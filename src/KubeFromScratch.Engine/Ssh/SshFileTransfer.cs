@@ -47,7 +47,8 @@ public static class SshFileTransfer
             try
             {
                 await sftp.CreateDirectoryAsync(privateDir, cancellationToken).ConfigureAwait(false);
-                sftp.ChangePermissions(privateDir, 0x1C0);
+                // SSH.NET reads the decimal digits as octal ones: 700 is 0700 (0x1C0 would be "448" and throw).
+                sftp.ChangePermissions(privateDir, OctalDigits(0x1C0));
             }
             catch (Renci.SshNet.Common.SftpPermissionDeniedException ex)
             {
@@ -88,7 +89,7 @@ public static class SshFileTransfer
                 // only the nine permission bits; setuid, setgid and sticky need chmod.
                 if ((fileMode & ~0x1FF) == 0)
                 {
-                    sftp.ChangePermissions(temp, short.Parse(Convert.ToString(fileMode, 8), System.Globalization.CultureInfo.InvariantCulture));
+                    sftp.ChangePermissions(temp, OctalDigits(fileMode));
                 }
                 else
                 {
@@ -211,6 +212,12 @@ public static class SshFileTransfer
         byte[] hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
         return Convert.ToHexString(hash).ToLowerInvariant();
     }
+
+    /// <summary>
+    /// SSH.NET's ChangePermissions takes the mode written as octal digits in a decimal number (755 for rwxr-xr-x),
+    /// not the mode's value.
+    /// </summary>
+    private static short OctalDigits(int mode) => short.Parse(Convert.ToString(mode & 0x1FF, 8), System.Globalization.CultureInfo.InvariantCulture);
 
     private static int ModeOf(ISftpFile file)
     {

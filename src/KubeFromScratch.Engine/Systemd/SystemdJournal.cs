@@ -56,7 +56,9 @@ public static class SystemdJournal
             var e = doc.RootElement;
             long micros = long.Parse(Field(e, "__REALTIME_TIMESTAMP") ?? "0", CultureInfo.InvariantCulture);
             var time = DateTimeOffset.FromUnixTimeMilliseconds(micros / 1000).AddTicks(micros % 1000 * 10);
-            string unit = Field(e, "_SYSTEMD_UNIT") ?? Field(e, "UNIT") ?? string.Empty;
+            // systemd's own lines about a unit ("Started etcd.service") come from PID 1, whose _SYSTEMD_UNIT is
+            // init.scope; UNIT names the unit they are about, which is the one the caller asked for.
+            string unit = Field(e, "UNIT") ?? Field(e, "_SYSTEMD_UNIT") ?? string.Empty;
             int priority = int.TryParse(Field(e, "PRIORITY"), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : 6;
             int? pid = int.TryParse(Field(e, "_PID"), NumberStyles.None, CultureInfo.InvariantCulture, out int pd) ? pd : null;
             return new KubeJournalEntry(host, time, unit, priority, Field(e, "MESSAGE") ?? string.Empty, Field(e, "SYSLOG_IDENTIFIER"), pid);
@@ -69,15 +71,13 @@ public static class SystemdJournal
 
     /// <summary>
     /// A field's text. journalctl writes a string, or an array of byte values for binary or invalid-UTF-8 data,
-    /// or (for repeated fields) an array of strings.
+    /// or (for repeated fields) an array of values, each of them a string or an array of byte values.
     /// </summary>
-    private static string? Field(JsonElement entry, string name)
-    {
-        if (!entry.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
+    private static string? Field(JsonElement entry, string name) =>
+        entry.TryGetProperty(name, out var value) ? Text(value) : null;
 
+    private static string? Text(JsonElement value)
+    {
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
@@ -85,7 +85,7 @@ public static class SystemdJournal
             case JsonValueKind.Array when value.GetArrayLength() > 0 && value[0].ValueKind == JsonValueKind.Number:
                 return Encoding.UTF8.GetString(value.EnumerateArray().Select(b => (byte)b.GetInt32()).ToArray());
             case JsonValueKind.Array when value.GetArrayLength() > 0:
-                return value[0].GetString();
+                return Text(value[0]);
             default:
                 return null;
         }

@@ -58,7 +58,19 @@ public sealed class EnterKubeHostCommand : KubeCmdlet
 
         using var shell = opened;
         using var closed = new CancellationTokenSource();
-        shell.Closed += (_, _) => closed.Cancel();
+        shell.Closed += (_, _) =>
+        {
+            // SSH.NET raises Closed on a pool thread, possibly after this method has returned and disposed `closed`;
+            // an exception there would end the whole PowerShell process.
+            try
+            {
+                closed.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Already back at the prompt.
+            }
+        };
         var stdout = Console.OpenStandardOutput();
         var pump = Task.Run(async () =>
         {
