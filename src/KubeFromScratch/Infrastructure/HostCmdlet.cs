@@ -22,6 +22,9 @@ public abstract class HostCmdlet : KubeCmdlet
     /// </summary>
     protected abstract string[]? TargetNames { get; }
 
+    /// <summary>Collects the record's hosts; cmdlets act on them in EndProcessing, all at once.</summary>
+    protected override void ProcessRecord() => CollectTargets();
+
     /// <summary>The hosts collected so far, in input order, without duplicates.</summary>
     internal IReadOnlyList<HostEntry> Targets => _targets;
 
@@ -99,4 +102,32 @@ public abstract class HostCmdlet : KubeCmdlet
             _targets.Add(entry);
         }
     }
+}
+
+/// <summary>A host cmdlet whose first positional argument is the host name: Disconnect-KubeHost core-02.</summary>
+public abstract class PositionalHostCmdlet : HostCmdlet
+{
+    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
+    [Alias("Host", "ComputerName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <inheritdoc/>
+    protected override string[]? TargetNames => Name;
+}
+
+/// <summary>A host cmdlet whose positional arguments are its own (a command, a component); hosts are named with -Name.</summary>
+public abstract class NamedHostCmdlet : HostCmdlet
+{
+    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
+    [Alias("Host", "ComputerName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <inheritdoc/>
+    protected override string[]? TargetNames => Name;
 }

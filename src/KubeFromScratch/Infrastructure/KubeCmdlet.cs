@@ -110,6 +110,23 @@ public abstract class KubeCmdlet : PSCmdlet, IDisposable
         token.ThrowIfCancellationRequested();
     }
 
+    /// <summary>
+    /// Runs a check of the cmdlet's input; an engine failure (a bad version, unit or component name) stops the
+    /// cmdlet before anything is sent anywhere.
+    /// </summary>
+    protected T Validate<T>(Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (KfsException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex));
+            throw; // ThrowTerminatingError always throws; this only satisfies the compiler.
+        }
+    }
+
     /// <summary>Turns an engine failure into an ErrorRecord with its id, category and target.</summary>
     internal static ErrorRecord ToErrorRecord(KfsException ex)
     {

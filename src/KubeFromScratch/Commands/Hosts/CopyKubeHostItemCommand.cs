@@ -10,7 +10,7 @@ namespace KubeFromScratch.Commands.Hosts;
 [Cmdlet(VerbsCommon.Copy, "KubeHostItem", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = "Name")]
 [OutputType(typeof(KubeHostFileCopy))]
-public sealed class CopyKubeHostItemCommand : HostCmdlet
+public sealed class CopyKubeHostItemCommand : NamedHostCmdlet
 {
     /// <summary>The file to copy: a local path when uploading, a remote path with -FromHost.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -48,19 +48,6 @@ public sealed class CopyKubeHostItemCommand : HostCmdlet
     [Parameter]
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 32;
-
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
-
-    /// <inheritdoc/>
-    protected override string[]? TargetNames => Name;
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord() => CollectTargets();
 
     /// <inheritdoc/>
     protected override void EndProcessing()

@@ -9,21 +9,8 @@ namespace KubeFromScratch.Commands.Hosts;
 [Cmdlet(VerbsCommunications.Disconnect, "KubeHost", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
     DefaultParameterSetName = "Name")]
 [OutputType(typeof(void))]
-public sealed class DisconnectKubeHostCommand : HostCmdlet
+public sealed class DisconnectKubeHostCommand : PositionalHostCmdlet
 {
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
-
-    /// <inheritdoc/>
-    protected override string[]? TargetNames => Name;
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord() => CollectTargets();
-
     /// <inheritdoc/>
     protected override void EndProcessing()
     {

@@ -10,7 +10,7 @@ namespace KubeFromScratch.Commands.Hosts;
 [Cmdlet(VerbsLifecycle.Invoke, "KubeHostCommand", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = "Name")]
 [OutputType(typeof(KubeHostCommandResult))]
-public sealed class InvokeKubeHostCommandCommand : HostCmdlet
+public sealed class InvokeKubeHostCommandCommand : NamedHostCmdlet
 {
     /// <summary>The command line, run by the remote user's shell.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -35,19 +35,6 @@ public sealed class InvokeKubeHostCommandCommand : HostCmdlet
     [Parameter]
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 32;
-
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
-
-    /// <inheritdoc/>
-    protected override string[]? TargetNames => Name;
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord() => CollectTargets();
 
     /// <inheritdoc/>
     protected override void EndProcessing()

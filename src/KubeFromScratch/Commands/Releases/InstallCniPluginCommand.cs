@@ -9,15 +9,8 @@ namespace KubeFromScratch.Commands.Releases;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "CniPlugin", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Name")]
 [OutputType(typeof(CniPluginInstall))]
-public sealed class InstallCniPluginCommand : HostCmdlet
+public sealed class InstallCniPluginCommand : NamedHostCmdlet
 {
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
-
     /// <summary>Plugins to install (loopback, bridge, host-local, portmap, ...).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [Alias("Plugin")]
@@ -49,27 +42,11 @@ public sealed class InstallCniPluginCommand : HostCmdlet
     public PSCredential? SudoCredential { get; set; }
 
     /// <inheritdoc/>
-    protected override string[]? TargetNames => Name;
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord() => CollectTargets();
-
-    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         DefaultToAllHosts();
-        string version;
-        Uri url;
-        try
-        {
-            version = ReleaseCatalog.NormalizeVersion(Version);
-            url = ReleaseCatalog.CniTarball(BaseUrl, version, Architecture);
-        }
-        catch (KfsException ex)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex));
-            return;
-        }
+        string version = Validate(() => ReleaseCatalog.NormalizeVersion(Version));
+        Uri url = Validate(() => ReleaseCatalog.CniTarball(BaseUrl, version, Architecture));
 
         string[] plugins = PluginName.Distinct(StringComparer.Ordinal).ToArray();
         var targets = Targets.Where(t => ShouldProcess(t.Host.Name, $"Install CNI plugin(s) {string.Join(", ", plugins)} {version} into {Destination}")).ToList();

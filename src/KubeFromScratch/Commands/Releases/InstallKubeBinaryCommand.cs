@@ -9,15 +9,8 @@ namespace KubeFromScratch.Commands.Releases;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "KubeBinary", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Name")]
 [OutputType(typeof(KubeBinaryInstall))]
-public sealed class InstallKubeBinaryCommand : HostCmdlet
+public sealed class InstallKubeBinaryCommand : NamedHostCmdlet
 {
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
-
     /// <summary>Components to install: kubelet, kube-proxy, kubectl, kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(ComponentCompleter))]
@@ -48,27 +41,11 @@ public sealed class InstallKubeBinaryCommand : HostCmdlet
     public PSCredential? SudoCredential { get; set; }
 
     /// <inheritdoc/>
-    protected override string[]? TargetNames => Name;
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord() => CollectTargets();
-
-    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         DefaultToAllHosts();
-        string version;
-        string[] components;
-        try
-        {
-            version = ReleaseCatalog.NormalizeVersion(Version);
-            components = Component.Select(ReleaseCatalog.CheckComponent).Distinct().ToArray();
-        }
-        catch (KfsException ex)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex));
-            return;
-        }
+        string version = Validate(() => ReleaseCatalog.NormalizeVersion(Version));
+        string[] components = Validate(() => Component.Select(ReleaseCatalog.CheckComponent).Distinct().ToArray());
 
         var targets = Targets.Where(t => ShouldProcess(t.Host.Name, $"Install {string.Join(", ", components)} {version} into {Destination}")).ToList();
         if (targets.Count == 0)

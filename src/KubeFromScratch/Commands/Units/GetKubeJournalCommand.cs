@@ -9,15 +9,8 @@ namespace KubeFromScratch.Commands.Units;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "KubeJournal", DefaultParameterSetName = "Name")]
 [OutputType(typeof(KubeJournalEntry))]
-public sealed class GetKubeJournalCommand : HostCmdlet
+public sealed class GetKubeJournalCommand : PositionalHostCmdlet
 {
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
-
     /// <summary>Units whose entries to read (journalctl -u).</summary>
     [Parameter(Mandatory = true)]
     [ArgumentCompleter(typeof(UnitNameCompleter))]
@@ -48,25 +41,10 @@ public sealed class GetKubeJournalCommand : HostCmdlet
     public PSCredential? SudoCredential { get; set; }
 
     /// <inheritdoc/>
-    protected override string[]? TargetNames => Name;
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord() => CollectTargets();
-
-    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         DefaultToAllHosts();
-        string[] units;
-        try
-        {
-            units = Unit.Select(SystemdUnits.Normalize).ToArray();
-        }
-        catch (KfsException ex)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex));
-            return;
-        }
+        string[] units = Validate(() => Unit.Select(SystemdUnits.Normalize).ToArray());
 
         int? lines = Lines ?? (Since is null ? 10 : null);
         DateTimeOffset? since = Since is { } s ? new DateTimeOffset(s.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(s, DateTimeKind.Local) : s) : null;

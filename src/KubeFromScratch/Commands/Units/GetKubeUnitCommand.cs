@@ -9,15 +9,8 @@ namespace KubeFromScratch.Commands.Units;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "KubeUnit", DefaultParameterSetName = "Name")]
 [OutputType(typeof(KubeUnitStatus))]
-public sealed class GetKubeUnitCommand : HostCmdlet
+public sealed class GetKubeUnitCommand : PositionalHostCmdlet
 {
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
-
     /// <summary>Units to show (default: kube-kubelet and kube-proxy).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(UnitNameCompleter))]
@@ -25,25 +18,10 @@ public sealed class GetKubeUnitCommand : HostCmdlet
     public string[] Unit { get; set; } = { "kube-kubelet", "kube-proxy" };
 
     /// <inheritdoc/>
-    protected override string[]? TargetNames => Name;
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord() => CollectTargets();
-
-    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         DefaultToAllHosts();
-        string[] units;
-        try
-        {
-            units = Unit.Select(SystemdUnits.Normalize).ToArray();
-        }
-        catch (KfsException ex)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex));
-            return;
-        }
+        string[] units = Validate(() => Unit.Select(SystemdUnits.Normalize).ToArray());
 
         var order = Targets.Select((t, i) => (t.Host.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.OrdinalIgnoreCase);
         var all = new List<KubeUnitStatus>();

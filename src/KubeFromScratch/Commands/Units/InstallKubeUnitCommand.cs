@@ -12,15 +12,8 @@ namespace KubeFromScratch.Commands.Units;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "KubeUnit", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Name")]
 [OutputType(typeof(KubeNodeFile))]
-public sealed class InstallKubeUnitCommand : HostCmdlet
+public sealed class InstallKubeUnitCommand : NamedHostCmdlet
 {
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
-
     /// <summary>Master or Worker for every targeted host; default: each host's own Role from Connect-KubeHost.</summary>
     [Parameter]
     public KubeHostRole? Role { get; set; }
@@ -42,12 +35,6 @@ public sealed class InstallKubeUnitCommand : HostCmdlet
     [Parameter]
     [Credential]
     public PSCredential? SudoCredential { get; set; }
-
-    /// <inheritdoc/>
-    protected override string[]? TargetNames => Name;
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord() => CollectTargets();
 
     /// <inheritdoc/>
     protected override void EndProcessing()

@@ -8,15 +8,8 @@ namespace KubeFromScratch.Commands.Units;
 /// Start, stop or restart one systemd unit on every targeted host in parallel, through sudo. The Kubernetes node
 /// services are the deck's units: kube-kubelet.service and kube-proxy.service.
 /// </summary>
-public abstract class UnitCmdlet : HostCmdlet
+public abstract class UnitCmdlet : PositionalHostCmdlet
 {
-    /// <summary>Names of connected hosts (wildcards allowed). Without it and without pipeline input: every connected host.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Name")]
-    [Alias("Host", "ComputerName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(HostNameCompleter))]
-    public string[]? Name { get; set; }
-
     /// <summary>The unit to act on, when it is not named as in the workshop.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(UnitNameCompleter))]
@@ -33,9 +26,6 @@ public abstract class UnitCmdlet : HostCmdlet
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 32;
 
-    /// <inheritdoc/>
-    protected override string[]? TargetNames => Name;
-
     /// <summary>The workshop's name of the unit this cmdlet manages.</summary>
     protected abstract string DefaultUnit { get; }
 
@@ -46,22 +36,10 @@ public abstract class UnitCmdlet : HostCmdlet
     protected virtual bool Disable => false;
 
     /// <inheritdoc/>
-    protected override void ProcessRecord() => CollectTargets();
-
-    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         DefaultToAllHosts();
-        string unit;
-        try
-        {
-            unit = SystemdUnits.Normalize(Unit ?? DefaultUnit);
-        }
-        catch (KfsException ex)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex));
-            return;
-        }
+        string unit = Validate(() => SystemdUnits.Normalize(Unit ?? DefaultUnit));
 
         string verb = Action switch { UnitAction.Start => "Enable and start", UnitAction.Restart => "Enable and restart", _ => Disable ? "Stop and disable" : "Stop" };
         var targets = Targets.Where(t => ShouldProcess($"{unit} on {t.Host.Name}", verb)).ToList();
@@ -96,16 +74,8 @@ public abstract class UnitCmdlet : HostCmdlet
 }
 
 /// <summary>Completes the Kubernetes unit names the module manages, plus etcd.</summary>
-public sealed class UnitNameCompleter : IArgumentCompleter
+public sealed class UnitNameCompleter : WordCompleter
 {
-    private static readonly string[] Units = { "kube-kubelet", "kube-proxy", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler" };
-
-    /// <summary>Returns the matching unit names.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
-    {
-        string prefix = wordToComplete.Trim('\'', '"');
-        return Units.Where(u => u.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-            .Select(u => new CompletionResult(u, u, CompletionResultType.ParameterValue, u + ".service"));
-    }
+    /// <inheritdoc/>
+    protected override IEnumerable<string> Words { get; } = new[] { "kube-kubelet", "kube-proxy", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler" };
 }
