@@ -227,3 +227,61 @@ Describe 'Test-EtcdHealth against the lab cluster (lab)' -Skip:([bool]$LabSkip) 
         }
     }
 }
+
+Describe 'Test-EtcdHealth against the TLS lab (lab.sh up --tls)' -Tag Lab, TlsLab -Skip:([bool]$LabSkip) {
+    BeforeAll {
+        Invoke-LabLab up --tls | Out-Null
+        $script:Pki = Get-LabPath pki
+        $script:TlsEndpoint = 'https://172.17.8.101:2379'
+        $script:Ca = Join-Path $Pki 'ca.crt'
+        $script:Cert = Join-Path $Pki 'etcd-healthcheck-client.crt'
+        $script:Key = Join-Path $Pki 'etcd-healthcheck-client.key'
+    }
+    AfterAll { Invoke-LabLab up | Out-Null }
+
+    It 'reports the TLS cluster healthy with the CA and client certificate from New-KubeCertificate' {
+        $result = @(Test-EtcdHealth -Endpoint $TlsEndpoint -CaPath $Ca -CertificatePath $Cert -KeyPath $Key)
+        $result[-1].State | Should -Be Healthy
+        @($result | Where-Object { $_ -is [KubeFromScratch.EtcdMemberHealth] }).CheckedUrl | Sort-Object |
+            Should -Be @('https://172.17.8.101:2379', 'https://172.17.8.102:2379', 'https://172.17.8.103:2379')
+    }
+
+    It 'tunnels TLS through a host''s SSH connection and still checks the server names' {
+        $null = New-LabSession
+        try {
+            $viaSsh = @(Get-KubeHost core-02 | Test-EtcdHealth -Via Ssh -CaPath $Ca -CertificatePath $Cert -KeyPath $Key)
+            $viaSsh[-1].State | Should -Be Healthy
+            ($viaSsh | Where-Object { $_ -is [KubeFromScratch.EtcdMemberHealth] }).Route | Sort-Object -Unique | Should -Be 'Ssh'
+        }
+        finally { Get-KubeHost | Disconnect-KubeHost }
+    }
+
+    It 'calls a server certificate from another CA untrusted (EtcdServerCertificateUntrusted)' {
+        $other = New-KubeCertificateAuthority (Join-Path $TestDrive 'other-ca') -CommonName other-ca
+        Test-EtcdHealth -Endpoint $TlsEndpoint -CaPath $other.Path -CertificatePath $Cert -KeyPath $Key -ErrorVariable err -ErrorAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        Assert-KfsError $err -Id EtcdServerCertificateUntrusted -Category SecurityError -TargetObject '172.17.8.101' -MessageContains '-CaPath'
+    }
+
+    It 'says the client certificate is missing when etcd demands one (EtcdClientCertificateRejected)' {
+        Test-EtcdHealth -Endpoint $TlsEndpoint -CaPath $Ca -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Assert-KfsError $err -Id EtcdClientCertificateRejected -Category AuthenticationError -TargetObject $TlsEndpoint -MessageContains 'New-KubeCertificate -Profile EtcdClient'
+    }
+
+    It 'refuses an expired client certificate before connecting (EtcdClientCertificateExpired)' {
+        # Signed by the lab's own CA but expired yesterday: made with .NET directly, as the cmdlets never issue one.
+        $caCert = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($Ca, (Join-Path $Pki 'ca.key'))
+        $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=expired-client', $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
+        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new(
+            [System.Security.Cryptography.OidCollection]@([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.2')), $false))
+        $serial = [byte[]](1..16 | ForEach-Object { Get-Random -Minimum 1 -Maximum 127 })
+        $expired = $request.Create($caCert, [DateTimeOffset]::UtcNow.AddDays(-10), [DateTimeOffset]::UtcNow.AddDays(-1), $serial)
+        $certPath = Join-Path $TestDrive 'expired.crt'; $keyPath = Join-Path $TestDrive 'expired.key'
+        Set-Content $certPath $expired.ExportCertificatePem()
+        Set-Content $keyPath $key.ExportPkcs8PrivateKeyPem()
+        Test-EtcdHealth -Endpoint $TlsEndpoint -CaPath $Ca -CertificatePath $certPath -KeyPath $keyPath -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Assert-KfsError $err -Id EtcdClientCertificateExpired -Category SecurityError -TargetObject $certPath -MessageContains 'New-KubeCertificate -Profile EtcdClient -Force'
+        ($err | Out-String) | Should -Not -Match 'PRIVATE KEY'
+    }
+}
