@@ -58,6 +58,8 @@ public static class NodeFiles
             new("/etc/systemd/system/kube-proxy.service", "Unit", KubeProxyUnit(o), 0x1A4),
             new("/var/lib/kubelet/config.yaml", "Config", KubeletConfig(o), 0x1A4),
             new("/var/lib/kube-proxy/config.yaml", "Config", KubeProxyConfig(o), 0x1A4),
+            new("/etc/kubernetes/kubelet.conf", "Kubeconfig", Kubeconfig(o.ApiServerUrl, $"system:node:{o.NodeName}", "kubelet"), 0x180),
+            new("/etc/kubernetes/kube-proxy.conf", "Kubeconfig", Kubeconfig(o.ApiServerUrl, "system:kube-proxy", "kube-proxy"), 0x180),
         };
 
         if (o.Role == KubeHostRole.Master)
@@ -65,10 +67,38 @@ public static class NodeFiles
             files.Add(new("/etc/kubernetes/manifests/kube-apiserver.yaml", "StaticPod", ApiServerPod(o, version), 0x180));
             files.Add(new("/etc/kubernetes/manifests/kube-controller-manager.yaml", "StaticPod", ControllerManagerPod(o, version), 0x180));
             files.Add(new("/etc/kubernetes/manifests/kube-scheduler.yaml", "StaticPod", SchedulerPod(version), 0x180));
+            // The control plane on a master talks to its own API server.
+            files.Add(new("/etc/kubernetes/controller-manager.conf", "Kubeconfig", Kubeconfig("https://127.0.0.1:6443", "system:kube-controller-manager", "controller-manager"), 0x180));
+            files.Add(new("/etc/kubernetes/scheduler.conf", "Kubeconfig", Kubeconfig("https://127.0.0.1:6443", "system:kube-scheduler", "scheduler"), 0x180));
         }
 
         return files;
     }
+
+    /// <summary>
+    /// A kubeconfig naming the API server and the client certificate files that Install-KubeCertificate puts in
+    /// /etc/kubernetes/pki (NAME.crt and NAME.key, signed by the cluster CA ca.crt).
+    /// </summary>
+    private static string Kubeconfig(string server, string user, string certificateName) => Lines(
+        "# Written by KubeFromScratch Install-KubeUnit.",
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "  - name: kubernetes",
+        "    cluster:",
+        "      certificate-authority: /etc/kubernetes/pki/ca.crt",
+        $"      server: {server}",
+        "users:",
+        $"  - name: {user}",
+        "    user:",
+        $"      client-certificate: /etc/kubernetes/pki/{certificateName}.crt",
+        $"      client-key: /etc/kubernetes/pki/{certificateName}.key",
+        "contexts:",
+        "  - name: default",
+        "    context:",
+        "      cluster: kubernetes",
+        $"      user: {user}",
+        "current-context: default");
 
     private static string KubeletUnit(NodeFileOptions o) => Lines(
         "# Written by KubeFromScratch Install-KubeUnit.",

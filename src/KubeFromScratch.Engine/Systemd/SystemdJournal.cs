@@ -126,7 +126,7 @@ public static class SystemdJournal
         if (outcome.ExitCode is { } code && code != 0)
         {
             throw new KfsException("JournalReadFailed", KfsErrorCategory.ReadError, host.Spec.Name,
-                $"journalctl failed on {host.Spec.Name} (exit {code}): {outcome.Error.Trim()} {(sudo ? string.Empty : "Reading other units' logs needs the systemd-journal group or -Sudo.")}");
+                $"journalctl failed on {host.Spec.Name} (exit {code}): {outcome.Error.Trim()} {(sudo ? string.Empty : "Without sudo the remote user must be in the systemd-journal group; drop -NoSudo.")}");
         }
     }
 }

@@ -9,14 +9,24 @@ namespace KubeFromScratch.Commands.Releases;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "CniPlugin", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Name")]
 [OutputType(typeof(CniPluginInstall))]
-public sealed class InstallCniPluginCommand : NamedHostCmdlet
+public sealed class InstallCniPluginCommand : HostCmdlet
 {
-    /// <summary>Plugins to install (loopback, bridge, host-local, portmap, ...).</summary>
+    /// <summary>Connected hosts to install on (wildcards allowed); default: piped hosts, else every connected host.</summary>
+    [Parameter(ParameterSetName = "Name")]
+    [Alias("Host")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
+    public string[]? ComputerName { get; set; }
+
+    /// <inheritdoc/>
+    protected override string[]? TargetNames => ComputerName;
+
+    /// <summary>Plugins to install (loopback, bridge, host-local, portmap, ...), as the workshop names them: -Name loopback.</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    [Alias("Plugin")]
+    [Alias("Plugin", "PluginName")]
     [ArgumentCompleter(typeof(CniPluginCompleter))]
     [ValidatePattern("^[a-z0-9][a-z0-9-]*$")]
-    public string[] PluginName { get; set; } = Array.Empty<string>();
+    public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Release of the plugins (0.3.0 is the deck's legacy tarball, which has no checksum).</summary>
     [Parameter]
@@ -48,7 +58,7 @@ public sealed class InstallCniPluginCommand : NamedHostCmdlet
         string version = Validate(() => ReleaseCatalog.NormalizeVersion(Version));
         Uri url = Validate(() => ReleaseCatalog.CniTarball(BaseUrl, version, Architecture));
 
-        string[] plugins = PluginName.Distinct(StringComparer.Ordinal).ToArray();
+        string[] plugins = Name.Distinct(StringComparer.Ordinal).ToArray();
         var targets = Targets.Where(t => ShouldProcess(t.Host.Name, $"Install CNI plugin(s) {string.Join(", ", plugins)} {version} into {Destination}")).ToList();
         if (targets.Count == 0)
         {

@@ -86,7 +86,14 @@ public sealed class InstallKubeUnitCommand : NamedHostCmdlet
         RunParallel(plans, 32, async (plan, queue, token) =>
         {
             string paths = ShellQuote.Join(plan.Files.Select(f => f.Path));
-            var outcome = await plan.Entry.Connection.RunAsync($"for f in {paths}; do [ -f \"$f\" ] && sha256sum -- \"$f\"; done; true", null, TimeSpan.FromSeconds(30), token, queue.WriteVerbose).ConfigureAwait(false);
+            // Through sudo: static pod manifests and kubeconfigs are root-only, and an unread file would look changed.
+            var probe = RemoteCommand.Prepare($"for f in {paths}; do [ -f \"$f\" ] && sha256sum -- \"$f\"; done; true", true, SudoCredential?.Password);
+            var outcome = await plan.Entry.Connection.RunAsync(probe.CommandLine, probe.Stdin, TimeSpan.FromSeconds(30), token, queue.WriteVerbose).ConfigureAwait(false);
+            if (RemoteCommand.SudoRefusal(outcome, plan.Entry.Host.Name, plan.Entry.Host.UserName) is { } refusal)
+            {
+                throw refusal;
+            }
+
             var sums = RemoteCommand.Lines(outcome.Output).Select(l => l.Split("  ", 2)).Where(p => p.Length == 2).ToDictionary(p => p[1], p => p[0]);
             lock (current)
             {
