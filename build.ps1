@@ -323,27 +323,42 @@ function Get-PesterModulePath {
 }
 
 function Invoke-XunitTests {
-    <# Returns @{ Passed; Failed; Ok } from the TRX file; Ok is false when dotnet test could not run. #>
-    Write-Step 'xunit (dotnet test)'
-    $trx = Join-Path $TestResults 'xunit.trx'
-    if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx -Force }
-    & dotnet test (Join-Path $Root 'tests/KubeFromScratch.Tests/KubeFromScratch.Tests.csproj') -c $Configuration --nologo `
-        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=normal' --results-directory $TestResults | Out-Host
-    $exitCode = $LASTEXITCODE
-    if (-not (Test-Path -LiteralPath $trx)) {
-        Write-Host "dotnet test exited with $exitCode and wrote no results (did the test project build?)." -ForegroundColor Red
-        return @{ Passed = 0; Failed = 0; Ok = $false }
+    <#
+        Runs every xunit project (the engine's tests and the lab API server's, which drive the real kubectl) and
+        returns @{ Passed; Failed; Ok } summed from their TRX files; Ok is false when a project could not run.
+    #>
+    $projects = @(
+        'tests/KubeFromScratch.Tests/KubeFromScratch.Tests.csproj'
+        'tests/LabApiServer/LabApiServer.Tests/LabApiServer.Tests.csproj'
+    )
+    $total = @{ Passed = 0; Failed = 0; Ok = $true }
+    foreach ($project in $projects) {
+        $name = [IO.Path]::GetFileNameWithoutExtension($project)
+        Write-Step "xunit (dotnet test $name)"
+        $trx = Join-Path $TestResults "$name.trx"
+        if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx -Force }
+        & dotnet test (Join-Path $Root $project) -c $Configuration --nologo `
+            --logger "trx;LogFileName=$name.trx" --logger 'console;verbosity=normal' --results-directory $TestResults | Out-Host
+        $exitCode = $LASTEXITCODE
+        if (-not (Test-Path -LiteralPath $trx)) {
+            Write-Host "dotnet test $name exited with $exitCode and wrote no results (did the test project build?)." -ForegroundColor Red
+            $total.Ok = $false
+            continue
+        }
+        [xml] $doc = Get-Content -LiteralPath $trx -Raw
+        $ns = [System.Xml.XmlNamespaceManager]::new($doc.NameTable)
+        $ns.AddNamespace('t', $doc.DocumentElement.NamespaceURI)
+        $counters = $doc.SelectSingleNode('/t:TestRun/t:ResultSummary/t:Counters', $ns)
+        $count = { param($name) $value = $counters.GetAttribute($name); if ($value) { [int] $value } else { 0 } }
+        $failed = (& $count failed) + (& $count error) + (& $count timeout) + (& $count aborted)
+        $total.Passed += (& $count passed)
+        $total.Failed += $failed
+        # A non-zero exit with no failed test means the run itself broke (e.g. the test host crashed).
+        if ($exitCode -ne 0 -and $failed -eq 0) { $total.Ok = $false }
+        Write-Host "xunit ${name}: $(& $count passed) passed, $failed failed, $(& $count notExecuted) skipped"
     }
-    [xml] $doc = Get-Content -LiteralPath $trx -Raw
-    $ns = [System.Xml.XmlNamespaceManager]::new($doc.NameTable)
-    $ns.AddNamespace('t', $doc.DocumentElement.NamespaceURI)
-    $counters = $doc.SelectSingleNode('/t:TestRun/t:ResultSummary/t:Counters', $ns)
-    $count = { param($name) $value = $counters.GetAttribute($name); if ($value) { [int] $value } else { 0 } }
-    $failed = (& $count failed) + (& $count error) + (& $count timeout) + (& $count aborted)
-    # A non-zero exit with no failed test means the run itself broke (e.g. the test host crashed).
-    $result = @{ Passed = (& $count passed); Failed = $failed; Ok = ($exitCode -eq 0 -or $failed -gt 0) }
-    Write-Host "xunit: $($result.Passed) passed, $($result.Failed) failed, $(& $count notExecuted) skipped"
-    return $result
+    Write-Host "xunit: $($total.Passed) passed, $($total.Failed) failed"
+    return $total
 }
 
 function Invoke-PesterTests {

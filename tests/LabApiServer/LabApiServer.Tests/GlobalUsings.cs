@@ -1,0 +1,2 @@
+global using KubeFromScratch.LabApiServer;
+global using Xunit;
