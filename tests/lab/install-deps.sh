@@ -6,7 +6,10 @@ set -euo pipefail
 
 # etcd-client: lab.sh and the tests run the real etcdctl against the lab's etcd
 # members from this machine (same 3.4 as in the hosts).
-PKGS=(systemd-container debootstrap iproute2 openssh-client curl etcd-client pssh tmux)
+# containernetworking-plugins: lab.sh builds the release mirror's CNI tarballs from its /usr/lib/cni.
+# python3: the release mirror's HTTP server (tests/lab/mirror.py, standard library only).
+PKGS=(systemd-container debootstrap iproute2 openssh-client curl etcd-client pssh tmux
+      containernetworking-plugins python3)
 
 [[ $(id -u) -eq 0 ]] || { echo "install-deps.sh: must run as root" >&2; exit 1; }
 

@@ -18,12 +18,18 @@
 #   lab.sh ssh NAME [CMD...]  ssh into a host as core (convenience)
 #   lab.sh prune-cache        delete cached root file systems not in use
 #
+# `up` also starts the release mirror (http://172.17.8.1:8080, out/lab/mirror: the
+# stand-in kubelet/kube-proxy, the real kubectl 1.33.1, CNI plugin tarballs);
+# `down` stops it.
+#
 # Environment: KFS_LAB_DIR (default <repo>/out/lab), KFS_LAB_CACHE (default
 # /var/cache/kubefromscratch), KFS_LAB_STATE (default
 # /var/lib/kubefromscratch/lab), KFS_LAB_MIRROR (default: the Debian mirror
 # apt uses), KFS_LAB_STOP_TIMEOUT (default 15 s), KFS_LAB_BOOT_TIMEOUT
 # (default 90 s), KFS_LAB_ETCD_TIMEOUT (default 60 s: wait for etcd health),
-# KFS_LAB_MODULE (built module for --tls; default <repo>/out/KubeFromScratch).
+# KFS_LAB_MODULE (built module for --tls; default <repo>/out/KubeFromScratch),
+# KFS_LAB_KUBECTL (the real kubectl v1.33.1 put into the image and the mirror;
+# default: kubectl.1.33 beside the target of this machine's `kubectl`).
 #
 # Network rule: nothing in the lab connects anywhere but loopback and
 # 172.17.8.0/24. Hosts have no default route and no DNS.
@@ -43,6 +49,11 @@ ETCD_TIMEOUT=${KFS_LAB_ETCD_TIMEOUT:-60}
 PKI_DIR=$LAB_DIR/pki                # TLS lab: CA and certificates (New-LabPki.ps1)
 MODULE_DIR=${KFS_LAB_MODULE:-$REPO_ROOT/out/KubeFromScratch}   # built module, for --tls
 WANT_MODE=plain                     # up: plain or tls (--tls)
+MIRROR_ADDR=172.17.8.1              # release mirror: the bridge side, like a Vagrant host-only network's host
+MIRROR_PORT=8080
+MIRROR_DIR=$LAB_DIR/mirror
+MIRROR_FORMAT=1                     # bump to force a mirror rebuild
+KUBE_VERSION=1.33.1                 # the release the mirror (and the image's kubectl) carries
 
 SUITE=bookworm
 IMAGE_FORMAT=1                     # bump to force a rootfs rebuild
@@ -105,6 +116,8 @@ safe_rm() {
 image_hash() {
     {
         printf 'format=%s suite=%s\n' "$IMAGE_FORMAT" "$SUITE"
+        # The real kubectl copied into the image by customize.d/50-kube-node.sh (not a file under image/).
+        printf 'kubectl=%s\n' "$(kubectl_identity)"
         cd "$IMAGE_DIR"
         find . \( -type f -o -type l \) -print | LC_ALL=C sort | while read -r f; do
             printf '== %s %s\n' "$f" "$(stat -c %a "$f")"
@@ -114,6 +127,29 @@ image_hash() {
 }
 
 rootfs_path() { printf '%s/rootfs-%s' "$CACHE_DIR" "$(image_hash)"; }
+
+# The real kubectl v1.33.1 for the image (/opt/bin/kubectl) and the mirror: this
+# machine's kubectl dispatches to static builds beside its target.
+kubectl_source() {
+    if [[ -n ${KFS_LAB_KUBECTL:-} ]]; then printf '%s\n' "$KFS_LAB_KUBECTL"; return; fi
+    local k; k=$(command -v kubectl 2>/dev/null) || return 0
+    printf '%s/kubectl.1.33\n' "$(dirname "$(readlink -f "$k")")"
+}
+kubectl_identity() {   # cheap (no hashing of ~60 MB): path, size, mtime
+    local k; k=$(kubectl_source)
+    if [[ -n $k && -f $k ]]; then stat -L -c '%n %s %Y' -- "$k"; else printf 'missing\n'; fi
+}
+need_kubectl() {
+    local k what; k=$(kubectl_source)
+    what=${k:-"kubectl.1.33 beside the target of this machine's kubectl (there is no kubectl on PATH)"}
+    [[ -n $k && -x $k ]] ||
+        die "the lab needs the real kubectl v$KUBE_VERSION for its image and release mirror, but $what is not there. This machine's kubectl (a launcher dispatching to static builds beside its target) provides it; or point KFS_LAB_KUBECTL at a kubectl v1.33.1 binary. Do not apt-install kubernetes-client for this."
+    # Read it whole first: `| grep -q` would end the pipe early and, with pipefail, fail at random (SIGPIPE).
+    local out; out=$("$k" version --client 2>&1) || true
+    [[ $'\n'$out$'\n' == *$'\n'"Client Version: v$KUBE_VERSION"$'\n'* ]] ||
+        die "$k is not kubectl v$KUBE_VERSION (it says: ${out%%$'\n'*}); set KFS_LAB_KUBECTL to a kubectl v$KUBE_VERSION"
+    export KFS_LAB_KUBECTL=$k
+}
 
 package_list() {
     sed -e 's/#.*//' -e 's/[[:space:]]//g' "$IMAGE_DIR/packages.txt" | grep -v '^$' | paste -sd, -
@@ -258,6 +294,11 @@ prepare_upper() {
         chmod 0600 "$upper/home/$u/.ssh/authorized_keys"
     done
     prepare_etcd "$h" "$rootfs" "$upper"
+    # The image's kube-kubelet.service takes --node-ip=${NODE_IP} from here.
+    mkdir_like "$rootfs" "$upper" etc/kubernetes
+    printf '# KubeFromScratch lab: this host'"'"'s address for kube-kubelet.service (written by tests/lab/lab.sh).\nNODE_IP=%s\n' \
+        "$(host_ip "$h")" > "$upper/etc/kubernetes/node.env"
+    chmod 0644 "$upper/etc/kubernetes/node.env"
 }
 
 # ---------------------------------------------------------------- etcd -----
@@ -425,6 +466,135 @@ etcd_unit_start() {
 link_is_down() {   # the host's bridge-side veth was set down (link-down)
     local vh; vh=$(veth_host "$1")
     ip link show dev "$vh" >/dev/null 2>&1 && ! ip -o link show dev "$vh" | grep -q '[<,]UP[,>]'
+}
+
+# ---------------------------------------------------------------- mirror ---
+# The release mirror: out/lab/mirror served by tests/lab/mirror.py (Python's
+# standard library) on http://172.17.8.1:8080, laid out like the upstream sites:
+#   release/v1.33.1/bin/linux/amd64/{kubelet,kube-proxy,kubectl}(.sha256)
+#       the image's stand-ins and the real kubectl 1.33.1
+#   release/v1.33.0/bin/linux/amd64/kubelet(.sha256)
+#       FAULT "corrupted download": the .sha256 does not match the file
+#   containernetworking/plugins/releases/download/vX.Y.Z/cni-plugins-linux-amd64-vX.Y.Z.tgz(.sha256)
+#       Debian's containernetworking-plugins (X.Y.Z = its upstream version), files at the archive root
+#   containernetworking/cni/releases/download/v0.3.0/cni-v0.3.0.tgz
+#       the deck's legacy layout: ./loopback only, and no .sha256 (upstream never had one)
+# Everything is also under /slow/ (about 1 MiB/s): FAULT "slow download".
+mirror_log() { printf '%s/logs/mirror.log' "$LAB_DIR"; }
+mirror_pid_file() { printf '%s/mirror.pid' "$STATE_DIR"; }
+
+cni_version() {   # upstream version of Debian's containernetworking-plugins: 1.1.1+ds1-3+b5 -> 1.1.1
+    local v
+    v=$(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null) || return 1
+    v=${v#*:}; v=${v%-*}; v=${v%%+*}; v=${v%%~*}
+    [[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] && printf '%s\n' "$v"
+}
+
+mirror_inputs() {
+    printf 'format=%s kube=%s cni=%s\n' "$MIRROR_FORMAT" "$KUBE_VERSION" "$(cni_version)"
+    kubectl_identity
+    cat "$IMAGE_DIR/files/opt/bin/kubelet" "$IMAGE_DIR/files/opt/bin/kube-proxy" | sha256sum
+    find /usr/lib/cni -maxdepth 1 -type f -printf '%f %s %T@\n' 2>/dev/null | LC_ALL=C sort
+}
+
+# FILE.sha256 as upstream publishes it: "<hex>  <filename>".
+publish_sha() { (cd "$(dirname "$1")" && sha256sum -- "$(basename "$1")") > "$1.sha256"; }
+
+# Reproducible .tgz of the given files of DIR at the archive root (./NAME, as upstream's tarballs).
+make_tgz() {
+    local out=$1 dir=$2; shift 2
+    tar -C "$dir" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - "${@/#/./}" | gzip -n > "$out"
+}
+
+ensure_mirror_files() {
+    local stamp=$LAB_DIR/mirror.stamp want cni tmp rel stage f plugins
+    want=$(mirror_inputs | sha256sum | cut -c1-16)
+    if [[ -d $MIRROR_DIR && $(cat "$stamp" 2>/dev/null) == "$want" ]]; then return 0; fi
+    cni=$(cni_version) || die "Debian's containernetworking-plugins is not installed (tests/lab/install-deps.sh installs it; the mirror's CNI tarballs are built from it)"
+    [[ -x /usr/lib/cni/loopback ]] || die "/usr/lib/cni/loopback is missing (reinstall containernetworking-plugins)"
+    log "building the release mirror in $MIRROR_DIR (kubernetes v$KUBE_VERSION, CNI plugins v$cni)"
+    tmp=$LAB_DIR/.mirror.tmp.$$
+    rm -rf --one-file-system -- "$tmp" "$LAB_DIR"/.mirror.tmp.* "$LAB_DIR/.mirror.old"
+    rel=$tmp/release/v$KUBE_VERSION/bin/linux/amd64
+    mkdir -p "$rel"
+    install -m 0755 "$IMAGE_DIR/files/opt/bin/kubelet" "$rel/kubelet"
+    install -m 0755 "$IMAGE_DIR/files/opt/bin/kube-proxy" "$rel/kube-proxy"
+    install -m 0755 "$(kubectl_source)" "$rel/kubectl"
+    for f in kubelet kube-proxy kubectl; do publish_sha "$rel/$f"; done
+    # The corrupted download: a kubelet whose bytes differ from what its .sha256 (v1.33.1's) says.
+    mkdir -p "$tmp/release/v1.33.0/bin/linux/amd64"
+    sed 's/^VERSION=v1\.33\.1-standin$/VERSION=v1.33.0-standin/' "$rel/kubelet" > "$tmp/release/v1.33.0/bin/linux/amd64/kubelet"
+    chmod 0755 "$tmp/release/v1.33.0/bin/linux/amd64/kubelet"
+    cp "$rel/kubelet.sha256" "$tmp/release/v1.33.0/bin/linux/amd64/kubelet.sha256"
+    cmp -s "$rel/kubelet" "$tmp/release/v1.33.0/bin/linux/amd64/kubelet" && die "mirror: the corrupted kubelet equals the good one"
+    # CNI plugins: today's layout (with .sha256) and the deck's legacy 0.3.0 tarball (./loopback, no .sha256).
+    stage=$tmp/.cni
+    mkdir -p "$stage" "$tmp/containernetworking/plugins/releases/download/v$cni" "$tmp/containernetworking/cni/releases/download/v0.3.0"
+    find /usr/lib/cni -maxdepth 1 -type f -perm -u+x -exec install -m 0755 {} "$stage/" \;
+    mapfile -t plugins < <(cd "$stage" && ls | LC_ALL=C sort)
+    f=$tmp/containernetworking/plugins/releases/download/v$cni/cni-plugins-linux-amd64-v$cni.tgz
+    make_tgz "$f" "$stage" "${plugins[@]}"
+    publish_sha "$f"
+    make_tgz "$tmp/containernetworking/cni/releases/download/v0.3.0/cni-v0.3.0.tgz" "$stage" loopback
+    rm -rf "$stage"
+    # Swap in (the server resolves paths per request, so it may keep running).
+    [[ -d $MIRROR_DIR ]] && mv -T "$MIRROR_DIR" "$LAB_DIR/.mirror.old"
+    mv -T "$tmp" "$MIRROR_DIR"
+    rm -rf --one-file-system -- "$LAB_DIR/.mirror.old"
+    printf '%s\n' "$want" > "$stamp"
+}
+
+is_our_mirror() {
+    local cmd
+    [[ -n $1 ]] || return 1
+    cmd=$(tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline") || return 1
+    [[ $cmd == *"$SCRIPT_DIR/mirror.py --bind $MIRROR_ADDR --port $MIRROR_PORT "* ]]
+}
+
+mirror_pid() {   # the running mirror's pid (pid file, else a scan: after a killed `up`)
+    local pid="" p
+    [[ -f $(mirror_pid_file) ]] && pid=$(<"$(mirror_pid_file)")
+    if is_our_mirror "$pid"; then printf '%s\n' "$pid"; return 0; fi
+    # shellcheck disable=SC2013
+    for p in $(grep -lsF -- "$SCRIPT_DIR/mirror.py" /proc/[0-9]*/cmdline); do
+        p=${p#/proc/}; p=${p%/cmdline}
+        if is_our_mirror "$p"; then printf '%s\n' "$p"; return 0; fi
+    done
+    return 1
+}
+
+mirror_answers() { curl -fsS -o /dev/null --max-time 2 "http://$MIRROR_ADDR:$MIRROR_PORT/release/v$KUBE_VERSION/bin/linux/amd64/kubelet.sha256" 2>/dev/null; }
+
+mirror_start() {   # idempotent; needs the bridge
+    local pid _
+    ensure_mirror_files
+    if pid=$(mirror_pid) && mirror_answers; then return 0; fi
+    [[ -n ${pid:-} ]] && mirror_stop
+    need_tools python3 curl
+    mkdir -p "$STATE_DIR" "$LAB_DIR/logs"
+    printf '==== mirror start %s\n' "$(date -u +%FT%TZ)" >> "$(mirror_log)"
+    # setsid: own session; 9>&-: it must not hold the lab lock.
+    setsid python3 "$SCRIPT_DIR/mirror.py" --bind "$MIRROR_ADDR" --port "$MIRROR_PORT" --directory "$MIRROR_DIR" \
+        </dev/null >>"$(mirror_log)" 2>&1 9>&- &
+    printf '%s\n' "$!" > "$(mirror_pid_file)"
+    for _ in $(seq 50); do
+        mirror_answers && { log "release mirror up: http://$MIRROR_ADDR:$MIRROR_PORT/ (pid $(<"$(mirror_pid_file)"), log $(mirror_log))"; return 0; }
+        is_our_mirror "$(<"$(mirror_pid_file)")" || break
+        sleep 0.1
+    done
+    tail -n 10 "$(mirror_log)" >&2 || true
+    die "the release mirror did not come up on http://$MIRROR_ADDR:$MIRROR_PORT/ (log: $(mirror_log))"
+}
+
+mirror_stop() {
+    local pid _
+    while pid=$(mirror_pid); do
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 30); do is_our_mirror "$pid" || break; sleep 0.1; done
+        is_our_mirror "$pid" && kill -KILL "$pid" 2>/dev/null
+        sleep 0.1
+    done
+    rm -f "$(mirror_pid_file)"
 }
 
 # ---------------------------------------------------------------- network --
@@ -665,6 +835,7 @@ lab_healthy() {
 
 teardown() {
     local h
+    mirror_stop
     stop_hosts "${HOSTS[@]}"
     for h in "${HOSTS[@]}"; do
         ip link del "$(veth_host "$h")" 2>/dev/null || true
@@ -709,13 +880,16 @@ cmd_up() {
         esac
         shift
     done
-    need_tools ip ssh ssh-keygen systemd-nspawn setsid flock timeout etcdctl
+    need_tools ip ssh ssh-keygen systemd-nspawn setsid flock timeout etcdctl python3 curl
     [[ $WANT_MODE == tls ]] && need_module    # before anything is torn down
+    need_kubectl                              # for the image and the mirror, before anything is torn down
+    cni_version >/dev/null || die "Debian's containernetworking-plugins is not installed (run tests/lab/install-deps.sh; the release mirror's CNI tarballs are built from it)"
     take_lock
     local started rootfs h
     started=$(now)
     mkdir -p "$LAB_DIR/logs"
     if [[ -f $LAB_DIR/ssh_config ]] && lab_healthy && etcd_healthy; then
+        mirror_start
         log "lab already up and healthy ($WANT_MODE mode, $(since "$started") s)"
         return 0
     fi
@@ -734,7 +908,7 @@ cmd_up() {
                  for h in "${HOSTS[@]}"; do etcd_unit_start "$h" >/dev/null 2>&1 & starts+=($!); done
                  for p in "${starts[@]}"; do wait "$p" || rc=1; done
                  ((rc == 0)) || die "systemctl start etcd failed on a host"
-                 wait_etcd ); then
+                 wait_etcd ) && mirror_start; then
                 log "lab up in $(since "$started") s ($WANT_MODE mode): ${HOSTS[*]}"
                 return 0
             fi
@@ -747,7 +921,7 @@ cmd_up() {
         log "booting powered-off host(s): ${stopped[*]}"
         rootfs=$(<"$STATE_DIR/rootfs")
         if ( for h in "${stopped[@]}"; do net_up_host "$h"; boot_host "$h" "$rootfs"; done
-             wait_ssh "${stopped[@]}"; wait_etcd ); then
+             wait_ssh "${stopped[@]}"; wait_etcd ) && mirror_start; then
             log "lab up in $(since "$started") s ($WANT_MODE mode): ${HOSTS[*]}"
             return 0
         fi
@@ -782,6 +956,7 @@ cmd_up() {
     wait_ssh "${HOSTS[@]}"
     check_network || die "network check failed after up"
     wait_etcd
+    mirror_start
     touch "$STATE_DIR/complete"
     fix_owner
     UP_IN_PROGRESS=0
@@ -800,10 +975,12 @@ cmd_down() {
         # Only what the lab wrote (KFS_LAB_DIR may point anywhere).
         for k in "${KEY_NAMES[@]}"; do rm -f "$LAB_DIR/$k" "$LAB_DIR/$k.pub"; done
         rm -rf --one-file-system -- "$PKI_DIR"
-        rm -f "$LAB_DIR"/logs/core-0[1-3].log "$LAB_DIR/logs/rootfs-build.log" "$LAB_DIR/logs/pki.log"
+        rm -rf --one-file-system -- "$MIRROR_DIR"
+        rm -f "$LAB_DIR/mirror.stamp"
+        rm -f "$LAB_DIR"/logs/core-0[1-3].log "$LAB_DIR/logs/rootfs-build.log" "$LAB_DIR/logs/pki.log" "$LAB_DIR/logs/mirror.log"
         rmdir "$LAB_DIR/logs" "$LAB_DIR" 2>/dev/null || true
     fi
-    log "lab down ($(since "$started") s)$( ((purge)) && echo '; keys, PKI and logs purged')"
+    log "lab down ($(since "$started") s)$( ((purge)) && echo '; keys, PKI, mirror and logs purged')"
 }
 
 # Exit status: 0 iff all three hosts are up (sshd answers); etcd's health is
@@ -846,6 +1023,13 @@ cmd_status() {
         printf '%-8s %-13s %-5s (%s)\n' "$h" "$(host_ip "$h")" "$state" "$detail"
     done
     rm -rf "$probes"
+    if mirror_pid >/dev/null; then
+        # Probed only on the lab's bridge (network rule).
+        if ((net)) && mirror_answers; then echo "mirror   http://$MIRROR_ADDR:$MIRROR_PORT/ (pid $(mirror_pid))"
+        else echo "mirror   http://$MIRROR_ADDR:$MIRROR_PORT/ not answering (pid $(mirror_pid))"; fi
+    else
+        echo "mirror   not running (lab.sh up starts it)"
+    fi
     if [[ -n $mode ]] && ! ((etcd_probe)); then
         echo "etcd     unknown (no network or no etcdctl on this machine: tests/lab/install-deps.sh)"
     elif [[ -n $mode ]]; then
