@@ -382,6 +382,9 @@ $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = $ResultPath
 if ($Tag) { $config.Filter.Tag = $Tag -split ',' }
 if ($ExcludeTag) { $config.Filter.ExcludeTag = $ExcludeTag -split ',' }
+# The tests run under PowerShell's default preference, as a user's session does: a non-terminating error
+# stays non-terminating unless a test asks otherwise.
+$ErrorActionPreference = 'Continue'
 $result = Invoke-Pester -Configuration $config
 # A test file that fails to load or a failing BeforeAll is a failure too, not a silent zero.
 [ordered] @{

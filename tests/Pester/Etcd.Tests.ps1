@@ -273,8 +273,9 @@ Describe 'Test-EtcdHealth against the TLS lab (lab.sh up --tls)' -Tag Lab, TlsLa
         $caCert = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($Ca, (Join-Path $Pki 'ca.key'))
         $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
         $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=expired-client', $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
-        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new(
-            [System.Security.Cryptography.OidCollection]@([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.2')), $false))
+        $clientAuth = [System.Security.Cryptography.OidCollection]::new()
+        $null = $clientAuth.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.2'))
+        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($clientAuth, $false))
         $serial = [byte[]](1..16 | ForEach-Object { Get-Random -Minimum 1 -Maximum 127 })
         $expired = $request.Create($caCert, [DateTimeOffset]::UtcNow.AddDays(-10), [DateTimeOffset]::UtcNow.AddDays(-1), $serial)
         $certPath = Join-Path $TestDrive 'expired.crt'; $keyPath = Join-Path $TestDrive 'expired.key'

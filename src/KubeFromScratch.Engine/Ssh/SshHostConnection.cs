@@ -19,6 +19,7 @@ public sealed class SshHostConnection : IDisposable
     private SftpClient? _sftp;
     private ConnectionInfo? _connectionInfo;
     private HostKeyVerifier? _sftpVerifier;
+    private readonly object _forwardLock = new();
     private bool _disposed;
 
     private SshHostConnection(SshConnectionSpec spec)
@@ -254,8 +255,13 @@ public sealed class SshHostConnection : IDisposable
     {
         await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
         var port = new ForwardedPortLocal("127.0.0.1", 0, remoteHost, remotePort);
-        _client!.AddForwardedPort(port);
-        port.Start();
+        // SSH.NET's list of forwarded ports is not thread-safe; several members are tunnelled at once.
+        lock (_forwardLock)
+        {
+            _client!.AddForwardedPort(port);
+            port.Start();
+        }
+
         return port;
     }
 
