@@ -19,7 +19,11 @@ function Get-KfsModulePath {
     <# The built module (out/KubeFromScratch, or $env:KFS_MODULE_PATH when set), as Import-Module takes it. #>
     [OutputType([string])]
     param()
-    if ($env:KFS_MODULE_PATH) { return $env:KFS_MODULE_PATH }
+    # build.ps1 names the manifest; the tests want the module folder (they look for files in it).
+    if ($env:KFS_MODULE_PATH) {
+        if ($env:KFS_MODULE_PATH -like '*.psd1') { return (Split-Path -Parent $env:KFS_MODULE_PATH) }
+        return $env:KFS_MODULE_PATH
+    }
     Join-Path $script:RepoRoot 'out/KubeFromScratch'
 }
 
