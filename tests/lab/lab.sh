@@ -576,10 +576,12 @@ mirror_start() {   # idempotent; needs the bridge
     # setsid: own session; 9>&-: it must not hold the lab lock.
     setsid python3 "$SCRIPT_DIR/mirror.py" --bind "$MIRROR_ADDR" --port "$MIRROR_PORT" --directory "$MIRROR_DIR" \
         </dev/null >>"$(mirror_log)" 2>&1 9>&- &
-    printf '%s\n' "$!" > "$(mirror_pid_file)"
-    for _ in $(seq 50); do
-        mirror_answers && { log "release mirror up: http://$MIRROR_ADDR:$MIRROR_PORT/ (pid $(<"$(mirror_pid_file)"), log $(mirror_log))"; return 0; }
-        is_our_mirror "$(<"$(mirror_pid_file)")" || break
+    pid=$!
+    printf '%s\n' "$pid" > "$(mirror_pid_file)"
+    # Until python has exec'd, /proc/PID/cmdline is still the forked shell's, so only "is it alive" is asked here.
+    for _ in $(seq 100); do
+        mirror_answers && { log "release mirror up: http://$MIRROR_ADDR:$MIRROR_PORT/ (pid $pid, log $(mirror_log))"; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     tail -n 10 "$(mirror_log)" >&2 || true
