@@ -47,6 +47,10 @@ internal sealed class EtcdHttp : IDisposable
         if (route == EtcdRoute.Ssh)
         {
             handler.ConnectCallback = ConnectThroughTunnelAsync;
+            // SSH.NET's local forward serves one client connection at a time; a second connection to the same
+            // member waits until the first closes, which a pooled keep-alive connection never does. One connection
+            // per member carries its requests in turn instead.
+            handler.MaxConnectionsPerServer = 1;
         }
 
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };

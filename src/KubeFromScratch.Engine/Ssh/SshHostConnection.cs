@@ -255,12 +255,14 @@ public sealed class SshHostConnection : IDisposable
     {
         await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
         var port = new ForwardedPortLocal("127.0.0.1", 0, remoteHost, remotePort);
-        // SSH.NET's list of forwarded ports is not thread-safe; several members are tunnelled at once.
+        // SSH.NET's list of forwarded ports is not thread-safe; several members are tunnelled at once. Starting the
+        // listener stays outside the lock so the tunnels come up side by side.
         lock (_forwardLock)
         {
             _client!.AddForwardedPort(port);
-            port.Start();
         }
+
+        port.Start();
 
         return port;
     }
