@@ -21,32 +21,22 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $repo = Resolve-Path (Join-Path $PSScriptRoot '../..')
 $labScript = Join-Path $repo 'tests/lab/lab.sh'
-& bash $labScript check-network
-if ($LASTEXITCODE -ne 0) { throw 'The lab bridge is not up (tests/lab/lab.sh up first); nothing was measured.' }
+Import-Module (Join-Path $PSScriptRoot 'Bench.psm1') -Force
+Assert-LabNetwork -RepoRoot $repo
 if (-not (Get-Command etcdctl -CommandType Application -ErrorAction Ignore)) { throw 'etcdctl is not installed (tests/lab/install-deps.sh).' }
 
 $endpoint = 'http://172.17.8.101:2379'
-function Measure-Median([scriptblock] $Action, [int] $Count = $Iterations) {
-    $times = foreach ($i in 1..$Count) {
-        $sw = [Diagnostics.Stopwatch]::StartNew()
-        & $Action | Out-Null
-        $sw.Stop()
-        $sw.Elapsed.TotalMilliseconds
-    }
-    $sorted = @($times | Sort-Object)
-    $sorted[[int][math]::Floor($sorted.Count / 2)]
-}
 
 Import-Module (Join-Path $repo 'out/KubeFromScratch')
 # Warm: the first call pays JIT once, as a user's first command in a session does.
 $null = Test-EtcdHealth -Endpoint $endpoint -MemberTimeoutSec $MemberTimeoutSec
 
 $env:ETCDCTL_API = '2'
-$v2 = Measure-Median { & etcdctl --endpoints $endpoint cluster-health 2>$null }
+$v2 = Measure-Median -Count $Iterations { & etcdctl --endpoints $endpoint cluster-health 2>$null }
 $env:ETCDCTL_API = '3'
-$v3 = Measure-Median { & etcdctl --endpoints $endpoint endpoint health --cluster 2>$null }
+$v3 = Measure-Median -Count $Iterations { & etcdctl --endpoints $endpoint endpoint health --cluster 2>$null }
 Remove-Item Env:ETCDCTL_API
-$module = Measure-Median { Test-EtcdHealth -Endpoint $endpoint -MemberTimeoutSec $MemberTimeoutSec }
+$module = Measure-Median -Count $Iterations { Test-EtcdHealth -Endpoint $endpoint -MemberTimeoutSec $MemberTimeoutSec }
 $fastest = [math]::Min($v2, $v3)
 
 & bash $labScript etcd-stop core-03 | Out-Null

@@ -31,31 +31,15 @@ $module = Join-Path $repo 'out/KubeFromScratch'
 $lab = Join-Path $repo 'out/lab'
 $labScript = Join-Path $repo 'tests/lab/lab.sh'
 
-& bash $labScript check-network
-if ($LASTEXITCODE -ne 0) { throw 'The lab bridge is not up (tests/lab/lab.sh up first); nothing was measured.' }
+Import-Module (Join-Path $PSScriptRoot 'Bench.psm1') -Force
+Assert-LabNetwork -RepoRoot $repo
 
 $hosts = 'core-01', 'core-02', 'core-03'
 $sshConfig = Join-Path $lab 'ssh_config'
 $workDir = Join-Path ([IO.Path]::GetTempPath()) "kfs-bench-kubelet-$PID"
 New-Item -ItemType Directory -Path $workDir -Force | Out-Null
 
-function Measure-Median {
-    param([scriptblock] $Action, [int] $Count = $Iterations, [scriptblock] $Before)
-    $times = foreach ($i in 1..$Count) {
-        if ($Before) { & $Before }
-        $sw = [Diagnostics.Stopwatch]::StartNew()
-        & $Action | Out-Null
-        $sw.Stop()
-        $sw.Elapsed.TotalMilliseconds
-    }
-    $sorted = @($times | Sort-Object)
-    $sorted[[int][math]::Floor($sorted.Count / 2)]
-}
 
-function Invoke-Checked([string] $File, [string[]] $Arguments) {
-    & $File @Arguments
-    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit $LASTEXITCODE" }
-}
 
 # The deck's command on one host (systemctl's "Created symlink ..." on stderr is not shown).
 function Invoke-DeckStart([string] $HostName) {
@@ -65,7 +49,7 @@ function Invoke-DeckStart([string] $HostName) {
 
 # Stop and disable the unit on all three hosts at once (not part of any sample).
 function Reset-Kubelet {
-    Invoke-Checked bash @('-c', "for h in $($hosts -join ' '); do ssh -F '$sshConfig' -o BatchMode=yes `$h 'sudo systemctl disable --now --quiet kube-kubelet; sudo systemctl reset-failed kube-kubelet 2>/dev/null; true' & done; wait")
+    Invoke-Checked bash -Arguments @('-c', "for h in $($hosts -join ' '); do ssh -F '$sshConfig' -o BatchMode=yes `$h 'sudo systemctl disable --now --quiet kube-kubelet; sudo systemctl reset-failed kube-kubelet 2>/dev/null; true' & done; wait")
 }
 
 try {
@@ -74,7 +58,7 @@ try {
     foreach ($h in $hosts) { Invoke-DeckStart $h }
     Reset-Kubelet
 
-    $deck = Measure-Median -Before { Reset-Kubelet } -Action {
+    $deck = Measure-Median -Count $Iterations -Before { Reset-Kubelet } -Action {
         foreach ($h in $hosts) { Invoke-DeckStart $h }
     }
 
@@ -86,11 +70,11 @@ try {
     Get-KubeHost | Start-KubeletNode | Out-Null
     Reset-Kubelet
 
-    $kfs = Measure-Median -Before { Reset-Kubelet } -Action {
+    $kfs = Measure-Median -Count $Iterations -Before { Reset-Kubelet } -Action {
         $r = Get-KubeHost | Start-KubeletNode
         if (@($r | Where-Object { $_.ActiveState -eq 'active' -and $_.Changed }).Count -ne $hosts.Count) { throw "Start-KubeletNode did not start all three: $($r | Out-String)" }
     }
-    $floor = Measure-Median -Before { Reset-Kubelet } -Action { Invoke-KubeHostCommand -Sudo 'systemctl enable --quiet kube-kubelet && systemctl start kube-kubelet' }
+    $floor = Measure-Median -Count $Iterations -Before { Reset-Kubelet } -Action { Invoke-KubeHostCommand -Sudo 'systemctl enable --quiet kube-kubelet && systemctl start kube-kubelet' }
     Disconnect-KubeHost
 
     $ratio = $kfs / $deck

@@ -31,46 +31,30 @@ $module = Join-Path $repo 'out/KubeFromScratch'
 $lab = Join-Path $repo 'out/lab'
 $labScript = Join-Path $repo 'tests/lab/lab.sh'
 
-& bash $labScript check-network
-if ($LASTEXITCODE -ne 0) { throw 'The lab bridge is not up (tests/lab/lab.sh up first); nothing was measured.' }
+Import-Module (Join-Path $PSScriptRoot 'Bench.psm1') -Force
+Assert-LabNetwork -RepoRoot $repo
 
 $hosts = 'core-01', 'core-02', 'core-03'
 $sshConfig = Join-Path $lab 'ssh_config'
 $controlDir = Join-Path ([IO.Path]::GetTempPath()) "kfs-bench-cm-$PID"
 New-Item -ItemType Directory -Path $controlDir -Force | Out-Null
 
-function Measure-Median {
-    param([scriptblock] $Action, [int] $Count = $Iterations, [scriptblock] $Before)
-    $times = foreach ($i in 1..$Count) {
-        if ($Before) { & $Before }
-        $sw = [Diagnostics.Stopwatch]::StartNew()
-        & $Action | Out-Null
-        $sw.Stop()
-        $sw.Elapsed.TotalMilliseconds
-    }
-    $sorted = @($times | Sort-Object)
-    $sorted[[int][math]::Floor($sorted.Count / 2)]
-}
 
-function Invoke-Checked([string] $File, [string[]] $Arguments) {
-    & $File @Arguments
-    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit $LASTEXITCODE" }
-}
 
 try {
     # Warm-up: page in ssh and the hosts' sshd so the first sample of each peer is not an outlier.
-    foreach ($h in $hosts) { Invoke-Checked ssh @('-F', $sshConfig, $h, 'true') }
+    foreach ($h in $hosts) { Invoke-Checked ssh -Arguments @('-F', $sshConfig, $h, 'true') }
 
-    $sshLoop = Measure-Median { foreach ($h in $hosts) { Invoke-Checked ssh @('-F', $sshConfig, $h, 'true') } }
+    $sshLoop = Measure-Median -Count $Iterations { foreach ($h in $hosts) { Invoke-Checked ssh -Arguments @('-F', $sshConfig, $h, 'true') } }
 
     $psshHosts = Join-Path $controlDir 'hosts'
     $hosts | Set-Content $psshHosts
-    $pssh = Measure-Median { Invoke-Checked parallel-ssh @('-h', $psshHosts, '-x', "-F $sshConfig", '-i', 'true') }
+    $pssh = Measure-Median -Count $Iterations { Invoke-Checked parallel-ssh -Arguments @('-h', $psshHosts, '-x', "-F $sshConfig", '-i', 'true') }
 
     $cm = @('-o', 'ControlMaster=auto', '-o', "ControlPath=$controlDir/%h", '-o', 'ControlPersist=120')
-    foreach ($h in $hosts) { Invoke-Checked ssh (@('-F', $sshConfig) + $cm + @($h, 'true')) }
+    foreach ($h in $hosts) { Invoke-Checked ssh -Arguments (@('-F', $sshConfig) + $cm + @($h, 'true')) }
     $cmArgs = ($cm -join ' ')
-    $control = Measure-Median { Invoke-Checked bash @('-c', "for h in $($hosts -join ' '); do ssh -F '$sshConfig' $cmArgs `$h true & done; wait") }
+    $control = Measure-Median -Count $Iterations { Invoke-Checked bash -Arguments @('-c', "for h in $($hosts -join ' '); do ssh -F '$sshConfig' $cmArgs `$h true & done; wait") }
 
     Import-Module $module
     $knownHosts = Join-Path $controlDir 'known_hosts'
@@ -80,11 +64,11 @@ try {
     $specs | Connect-KubeHost -KnownHostsFile $knownHosts | Out-Null
     Invoke-KubeHostCommand true | Out-Null
 
-    $cold = Measure-Median -Before { Disconnect-KubeHost } -Action {
+    $cold = Measure-Median -Count $Iterations -Before { Disconnect-KubeHost } -Action {
         $specs | Connect-KubeHost -KnownHostsFile $knownHosts | Out-Null
         Invoke-KubeHostCommand true
     }
-    $warm = Measure-Median { Invoke-KubeHostCommand true }
+    $warm = Measure-Median -Count $Iterations { Invoke-KubeHostCommand true }
     Disconnect-KubeHost
 
     # The pwsh launcher beside this PowerShell (the local dotnet tool's, or an installed one's).
