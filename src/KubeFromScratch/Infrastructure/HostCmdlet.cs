@@ -22,6 +22,23 @@ public abstract class HostCmdlet : KubeCmdlet
     /// </summary>
     protected abstract string[]? TargetNames { get; }
 
+    /// <summary>
+    /// Downloads one release file into the per-user cache (or finds it there), verified against its published
+    /// checksum, showing download progress. Failures are the engine's (ChecksumMismatch, ReleaseNotFound, ...).
+    /// </summary>
+    internal Engine.Releases.CachedRelease DownloadRelease(Engine.Releases.ReleaseDownloader downloader, Uri url, bool checksumRequired,
+        string activity, int progressId)
+    {
+        var release = Run((queue, token) => downloader.GetAsync(url, checksumRequired, (done, total) => queue.WriteProgress(
+            new ProgressRecord(progressId, activity, url.ToString())
+            {
+                PercentComplete = total is > 0 ? (int)(done * 100 / total.Value) : -1,
+            }), token));
+        WriteProgress(new ProgressRecord(progressId, activity, "done") { RecordType = ProgressRecordType.Completed });
+        WriteVerbose($"{(release.FromCache ? "From the cache" : "Downloaded")}: {release.Path}, SHA-256 {release.Sha256}{(release.ChecksumPublished ? $" (matches {url}.sha256)" : " (no checksum published)")}.");
+        return release;
+    }
+
     /// <summary>Collects the record's hosts; cmdlets act on them in EndProcessing, all at once.</summary>
     protected override void ProcessRecord() => CollectTargets();
 

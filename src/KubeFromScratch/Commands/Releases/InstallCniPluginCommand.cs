@@ -74,12 +74,7 @@ public sealed class InstallCniPluginCommand : HostCmdlet
             try
             {
                 using var downloader = new ReleaseDownloader();
-                var release = Run((queue, token) => downloader.GetAsync(url, checksumRequired: !legacy, (done, total) => queue.WriteProgress(
-                    new ProgressRecord(41, $"Downloading CNI plugins {version}", url.ToString())
-                    {
-                        PercentComplete = total is > 0 ? (int)(done * 100 / total.Value) : -1,
-                    }), token));
-                WriteProgress(new ProgressRecord(41, "Downloading", "done") { RecordType = ProgressRecordType.Completed });
+                var release = DownloadRelease(downloader, url, checksumRequired: !legacy, $"Downloading CNI plugins {version}", 41);
                 if (!release.ChecksumPublished)
                 {
                     WriteWarning($"{url} has no published checksum (the legacy 0.3.0 tarball never had one), so it could not be verified. Its SHA-256 is {release.Sha256}; prefer a current release with -Version.");

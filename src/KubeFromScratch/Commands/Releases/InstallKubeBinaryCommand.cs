@@ -62,13 +62,7 @@ public sealed class InstallKubeBinaryCommand : NamedHostCmdlet
                 var url = ReleaseCatalog.KubernetesBinary(BaseUrl, component, version, Architecture);
                 try
                 {
-                    var release = Run((queue, token) => downloader.GetAsync(url, checksumRequired: true, (done, total) => queue.WriteProgress(
-                        new ProgressRecord(40, $"Downloading {component} {version}", url.ToString())
-                        {
-                            PercentComplete = total is > 0 ? (int)(done * 100 / total.Value) : -1,
-                        }), token));
-                    WriteVerbose($"{component}: {(release.FromCache ? "from the cache" : "downloaded")} {release.Path}, SHA-256 {release.Sha256} (matches {url}.sha256).");
-                    files.Add((component, release));
+                    files.Add((component, DownloadRelease(downloader, url, checksumRequired: true, $"Downloading {component} {version}", 40)));
                 }
                 catch (KfsException ex)
                 {
@@ -78,7 +72,6 @@ public sealed class InstallKubeBinaryCommand : NamedHostCmdlet
             }
         }
 
-        WriteProgress(new ProgressRecord(40, "Downloading", "done") { RecordType = ProgressRecordType.Completed });
         string dir = Destination.TrimEnd('/');
         RunParallel(targets, 32, async (entry, queue, token) =>
         {
