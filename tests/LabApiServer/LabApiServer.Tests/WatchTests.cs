@@ -65,4 +65,47 @@ public sealed class WatchTests
         Assert.Equal(["NAME", "READY", "STATUS", "RESTARTS", "AGE"], rows[0]);
         Assert.Contains(rows, c => c[0] == "w1" && c[2] == "Running" && c[1] == "1/1");
     }
+
+    [Fact]
+    public async Task DropWatchesFaultHook_EndsEveryOpenWatchAbruptly_AndCountsThem()
+    {
+        await using var lab = await LabHost.StartAsync();
+        await lab.RegisterNodeAsync("core-01", "172.17.8.101");
+
+        // Two raw watches, read as a client library reads them, and kubectl's own (it reads until the stream ends).
+        using var nodes = await lab.Http.GetAsync("/api/v1/nodes?watch=true", HttpCompletionOption.ResponseHeadersRead);
+        using var pods = await lab.Http.GetAsync("/api/v1/namespaces/default/pods?watch=true", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(200, (int)nodes.StatusCode);
+        Assert.Equal(200, (int)pods.StatusCode);
+        var nodeReader = new StreamReader(await nodes.Content.ReadAsStreamAsync());
+        var first = JsonNode.Parse((await nodeReader.ReadLineAsync())!)!;
+        Assert.Equal("ADDED", first["type"]!.GetValue<string>());
+        var podStream = await pods.Content.ReadAsStreamAsync();
+        var kubectl = lab.Kubectl("get", "--raw", "/api/v1/namespaces/default/configmaps?watch=true");
+        // kubectl's watch is open once the store counts it.
+        Assert.Null(await LabHost.Eventually(() => Task.FromResult(lab.Server.Cluster.Store.OpenWatches >= 3 ? null : $"{lab.Server.Cluster.Store.OpenWatches} open watches")));
+
+        using var drop = await lab.Http.PostAsync("/debug/lab/drop-watches", null);
+        Assert.Equal(200, (int)drop.StatusCode);
+        Assert.Equal(3, JsonNode.Parse(await drop.Content.ReadAsStringAsync())!["dropped"]!.GetValue<int>());
+
+        // Abruptly: the chunked body never gets its end, so readers fail instead of seeing a clean end of stream.
+        await Assert.ThrowsAnyAsync<IOException>(async () => await nodeReader.ReadToEndAsync());
+        await Assert.ThrowsAnyAsync<IOException>(async () => await new StreamReader(podStream).ReadToEndAsync());
+        var k = await kubectl;
+        Assert.True(k.ExitCode != 0, k.ToString());
+
+        // Nothing left to drop; the hook takes POST only; other names under /debug/lab are not found.
+        using var again = await lab.Http.PostAsync("/debug/lab/drop-watches", null);
+        Assert.Equal(0, JsonNode.Parse(await again.Content.ReadAsStringAsync())!["dropped"]!.GetValue<int>());
+        using var get = await lab.Http.GetAsync("/debug/lab/drop-watches");
+        Assert.Equal(405, (int)get.StatusCode);
+        using var other = await lab.Http.PostAsync("/debug/lab/no-such-hook", null);
+        Assert.Equal(404, (int)other.StatusCode);
+
+        // A new watch works as before.
+        var after = await lab.Kubectl("get", "--raw", "/api/v1/nodes?watch=true&timeoutSeconds=1");
+        Assert.True(after.ExitCode == 0, after.ToString());
+        Assert.Contains("\"core-01\"", after.Stdout);
+    }
 }

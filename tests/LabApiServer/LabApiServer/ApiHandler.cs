@@ -93,6 +93,9 @@ public sealed class ApiHandler
             case "openapi":
                 await OpenApiAsync(ctx, seg);
                 return;
+            case "debug" when seg.Length == 3 && seg[1] == "lab":
+                await LabFaultAsync(ctx, seg[2]);
+                return;
             case "api" when seg.Length == 1:
                 await WriteJsonAsync(ctx, 200, Discovery.Api(ctx.Request.Host.Value ?? "127.0.0.1:8080"));
                 return;
@@ -442,6 +445,25 @@ public sealed class ApiHandler
         });
     }
 
+    /// <summary>
+    /// Lab-only fault hooks under /debug/lab/ (not part of the Kubernetes API). POST /debug/lab/drop-watches ends every
+    /// open watch stream at once, abruptly (the connection is aborted mid-stream, as a dropped connection would end
+    /// it), and answers 200 with how many there were.
+    /// </summary>
+    private async Task LabFaultAsync(HttpContext ctx, string hook)
+    {
+        if (hook != "drop-watches")
+        {
+            throw ApiException.NoRoute();
+        }
+        if (ctx.Request.Method != "POST")
+        {
+            throw ApiException.MethodNotAllowed();
+        }
+        var dropped = cluster.Store.DropWatches();
+        await WriteJsonAsync(ctx, 200, new JsonObject { ["dropped"] = dropped });
+    }
+
     private async Task WatchAsync(HttpContext ctx, Target target)
     {
         var t = target.Type;
@@ -482,6 +504,8 @@ public sealed class ApiHandler
                 startRv = from;
             }
         }
+        // The drop-watches fault hook: abort the connection (no clean end of the chunked stream).
+        using var dropped = watcher.Dropped.Register(ctx.Abort);
         try
         {
             ctx.Response.StatusCode = 200;

@@ -19,6 +19,14 @@ public sealed class Watcher
 
     /// <summary>Events in order; unbounded because lab traffic is small.</summary>
     public Channel<WatchEvent> Events { get; } = Channel.CreateUnbounded<WatchEvent>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly CancellationTokenSource dropped = new();
+
+    /// <summary>Cancelled when the lab fault hook drops every watch (<see cref="Store.DropWatches"/>): the stream's
+    /// connection must then end abruptly, as a dropped connection would.</summary>
+    public CancellationToken Dropped => dropped.Token;
+
+    internal void Drop() => dropped.Cancel();
 }
 
 /// <summary>
@@ -187,6 +195,38 @@ public sealed class Store
             watchers.Add(w);
             return w;
         }
+    }
+
+    /// <summary>How many watches are open.</summary>
+    public int OpenWatches
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return watchers.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lab fault hook: drops every open watch at once (their connections are aborted, not ended cleanly) and returns
+    /// how many there were. Clients see what a dropped connection shows them and must watch again.
+    /// </summary>
+    public int DropWatches()
+    {
+        List<Watcher> open;
+        lock (Sync)
+        {
+            open = [.. watchers];
+            watchers.Clear();
+        }
+        // Not by completing their channels: that would end the streams cleanly, which is not the fault.
+        foreach (var w in open)
+        {
+            w.Drop();
+        }
+        return open.Count;
     }
 
     /// <summary>Ends a watch.</summary>
