@@ -8,7 +8,7 @@ namespace KubeFromScratch.Infrastructure;
 /// worker threads use to have WriteObject, WriteError, WriteVerbose, WriteProgress and prompts run on the pipeline
 /// thread, the only thread PowerShell allows them on.
 /// </summary>
-public abstract class KubeCmdlet : PSCmdlet, IDisposable
+public abstract partial class KubeCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
+using KubeFromScratch.Engine.KubeApi;
 using KubeFromScratch.Engine.Ssh;
 
 namespace KubeFromScratch.Infrastructure;
@@ -41,6 +42,13 @@ internal sealed class KubeSession
     public IReadOnlyList<HostEntry> Hosts => _hosts.Values.OrderBy(h => h.Host.Name, StringComparer.OrdinalIgnoreCase).ThenBy(h => h.Sequence).ToArray();
 
     private long _sequence;
+    private KubeApiClient? _api;
+
+    /// <summary>The Kubernetes API connection (Connect-KubeApi), or null.</summary>
+    public KubeApiClient? Api => Volatile.Read(ref _api);
+
+    /// <summary>Sets the API connection; the one it replaces is closed.</summary>
+    public void SetApi(KubeApiClient? api) => Interlocked.Exchange(ref _api, api)?.Dispose();
 
     public bool TryGet(string name, out HostEntry entry) => _hosts.TryGetValue(name, out entry!);
 
@@ -72,6 +80,7 @@ internal sealed class KubeSession
 
     private void CloseAll()
     {
+        SetApi(null);
         foreach (var name in _hosts.Keys.ToArray())
         {
             Remove(name);

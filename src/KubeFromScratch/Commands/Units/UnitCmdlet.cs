@@ -67,6 +67,12 @@ public abstract class UnitCmdlet : PositionalHostCmdlet
                 });
             }
         });
+        AfterUnits(results);
+    }
+
+    /// <summary>Runs on the pipeline thread once every host is done; Start-KubeletNode -Wait waits for the nodes here.</summary>
+    protected virtual void AfterUnits(IReadOnlyList<KubeUnitStatus> results)
+    {
     }
 
     /// <summary>Writes the unit's status; cmdlets that wait for something afterwards override this.</summary>
