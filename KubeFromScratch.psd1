@@ -47,6 +47,23 @@
         'Install-KubeBinary'
         'Install-CniPlugin'
         'Install-KubeUnit'
+        'Connect-KubeApi'
+        'Disconnect-KubeApi'
+        'Get-KubeNode'
+        'Wait-KubeNode'
+        'Get-KubePod'
+        'Get-KubeDeployment'
+        'Get-KubeService'
+        'New-KubeDeployment'
+        'New-KubeService'
+        'Remove-KubeDeployment'
+        'Remove-KubeService'
+        'Get-KubeServiceUrl'
+        'Test-KubeServiceUrl'
+        'Publish-KubeManifest'
+        'Install-WeaveNet'
+        'Install-WeaveBinary'
+        'Get-WeavePeer'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
