@@ -14,13 +14,21 @@
 #   lab.sh etcd-start NAME    systemctl start etcd on one host, wait until healthy
 #   lab.sh link-down NAME     cut one host off the network (its veth down)
 #   lab.sh link-up NAME       reconnect it
+#   lab.sh api-stop           stop the Kubernetes API server stand-in (http://172.17.8.101:8080)
+#   lab.sh api-start          start it (idempotent; waits until /healthz answers)
+#   lab.sh api-restart        restart it: a fresh, empty cluster (its state is in memory)
 #   lab.sh check-network      exit 0 iff kfsbr0 carries 172.17.8.0/24
 #   lab.sh ssh NAME [CMD...]  ssh into a host as core (convenience)
 #   lab.sh prune-cache        delete cached root file systems not in use
 #
 # `up` also starts the release mirror (http://172.17.8.1:8080, out/lab/mirror: the
-# stand-in kubelet/kube-proxy, the real kubectl 1.33.1, CNI plugin tarballs);
-# `down` stops it.
+# stand-in kubelet/kube-proxy, the real kubectl 1.33.1, CNI plugin tarballs, the
+# weave stand-in) and, once the hosts are up, the Kubernetes API server STAND-IN
+# (tests/LabApiServer/LabApiServer, published into out/lab/apiserver when its
+# sources change) in core-01's network namespace at the deck's insecure address
+# http://172.17.8.101:8080 (log out/lab/logs/apiserver.log; a running, answering
+# server is left alone). `down` stops both; `stop-host core-01` stops the API
+# server with its host and `start-host core-01` starts it again.
 #
 # Environment: KFS_LAB_DIR (default <repo>/out/lab), KFS_LAB_CACHE (default
 # /var/cache/kubefromscratch), KFS_LAB_STATE (default
@@ -29,7 +37,11 @@
 # (default 90 s), KFS_LAB_ETCD_TIMEOUT (default 60 s: wait for etcd health),
 # KFS_LAB_MODULE (built module for --tls; default <repo>/out/KubeFromScratch),
 # KFS_LAB_KUBECTL (the real kubectl v1.33.1 put into the image and the mirror;
-# default: kubectl.1.33 beside the target of this machine's `kubectl`).
+# default: kubectl.1.33 beside the target of this machine's `kubectl`),
+# KFS_LAB_NODE_GRACE (the API server's --node-grace-seconds, default 40: a node
+# without heartbeats turns NotReady after it; `up` restarts a running server
+# with another grace only when this is set), KFS_LAB_API_TIMEOUT (default 30 s:
+# wait for the API server's /healthz).
 #
 # Network rule: nothing in the lab connects anywhere but loopback and
 # 172.17.8.0/24. Hosts have no default route and no DNS.
@@ -54,6 +66,8 @@ MIRROR_PORT=8080
 MIRROR_DIR=$LAB_DIR/mirror
 MIRROR_FORMAT=1                     # bump to force a mirror rebuild
 KUBE_VERSION=1.33.1                 # the release the mirror (and the image's kubectl) carries
+WEAVE_VERSION=2.8.1                 # the weave release path the mirror serves its weave stand-in under
+WEAVE_STANDIN=$SCRIPT_DIR/standins/weave
 
 SUITE=bookworm
 IMAGE_FORMAT=1                     # bump to force a rootfs rebuild
@@ -479,6 +493,8 @@ link_is_down() {   # the host's bridge-side veth was set down (link-down)
 #       Debian's containernetworking-plugins (X.Y.Z = its upstream version), files at the archive root
 #   containernetworking/cni/releases/download/v0.3.0/cni-v0.3.0.tgz
 #       the deck's legacy layout: ./loopback only, and no .sha256 (upstream never had one)
+#   weaveworks/weave/releases/download/v2.8.1/weave(.sha256)
+#       STAND-IN weave script (tests/lab/standins/weave): `weave status peers` in the deck's format
 # Everything is also under /slow/ (about 1 MiB/s): FAULT "slow download".
 mirror_log() { printf '%s/logs/mirror.log' "$LAB_DIR"; }
 mirror_pid_file() { printf '%s/mirror.pid' "$STATE_DIR"; }
@@ -494,6 +510,7 @@ mirror_inputs() {
     printf 'format=%s kube=%s cni=%s\n' "$MIRROR_FORMAT" "$KUBE_VERSION" "$(cni_version)"
     kubectl_identity
     cat "$IMAGE_DIR/files/opt/bin/kubelet" "$IMAGE_DIR/files/opt/bin/kube-proxy" | sha256sum
+    sha256sum < "$WEAVE_STANDIN"
     find /usr/lib/cni -maxdepth 1 -type f -printf '%f %s %T@\n' 2>/dev/null | LC_ALL=C sort
 }
 
@@ -527,6 +544,10 @@ ensure_mirror_files() {
     chmod 0755 "$tmp/release/v1.33.0/bin/linux/amd64/kubelet"
     cp "$rel/kubelet.sha256" "$tmp/release/v1.33.0/bin/linux/amd64/kubelet.sha256"
     cmp -s "$rel/kubelet" "$tmp/release/v1.33.0/bin/linux/amd64/kubelet" && die "mirror: the corrupted kubelet equals the good one"
+    # The weave stand-in (tests/lab/standins/weave: `weave status peers` as the deck shows it) at the real release path.
+    mkdir -p "$tmp/weaveworks/weave/releases/download/v$WEAVE_VERSION"
+    install -m 0755 "$WEAVE_STANDIN" "$tmp/weaveworks/weave/releases/download/v$WEAVE_VERSION/weave"
+    publish_sha "$tmp/weaveworks/weave/releases/download/v$WEAVE_VERSION/weave"
     # CNI plugins: today's layout (with .sha256) and the deck's legacy 0.3.0 tarball (./loopback, no .sha256).
     stage=$tmp/.cni
     mkdir -p "$stage" "$tmp/containernetworking/plugins/releases/download/v$cni" "$tmp/containernetworking/cni/releases/download/v0.3.0"
@@ -597,6 +618,162 @@ mirror_stop() {
         sleep 0.1
     done
     rm -f "$(mirror_pid_file)"
+}
+
+# ---------------------------------------------------------------- apiserver
+# The Kubernetes API server STAND-IN (tests/LabApiServer/LabApiServer: ASP.NET Core, state in memory; the real
+# kube-apiserver cannot be downloaded here) at the deck's insecure address, http://172.17.8.101:8080. It runs in
+# core-01's network namespace (as the deck's API server runs on core-01) but as a process of this machine, not
+# inside the container: `ip netns exec kfs-core-01 dotnet out/lab/apiserver/LabApiServer.dll --urls ...`.
+# Published once into out/lab/apiserver (again when its sources change: apiserver.stamp, like the mirror's);
+# pid file in the lab state, log out/lab/logs/apiserver.log. A restart is a fresh, empty cluster.
+API_HOST=core-01
+API_ADDR=172.17.8.101               # = host_ip core-01
+API_PORT=8080
+API_SRC=$REPO_ROOT/tests/LabApiServer/LabApiServer
+API_DIR=$LAB_DIR/apiserver
+API_TIMEOUT=${KFS_LAB_API_TIMEOUT:-30}
+API_BUILD_LOCK=/tmp/kfs-build.lock  # dotnet builds on this machine take turns (2 cores)
+api_url() { printf 'http://%s:%s' "$API_ADDR" "$API_PORT"; }
+api_log() { printf '%s/logs/apiserver.log' "$LAB_DIR"; }
+api_pid_file() { printf '%s/apiserver.pid' "$STATE_DIR"; }
+api_grace() {   # KFS_LAB_NODE_GRACE, else 40 (the real node-monitor-grace-period)
+    local g=${KFS_LAB_NODE_GRACE:-40}
+    [[ $g =~ ^[0-9]+([.][0-9]+)?$ ]] || die "KFS_LAB_NODE_GRACE must be a number of seconds (got '$g')"
+    printf '%s\n' "$g"
+}
+
+api_inputs() {   # what the published server is built from
+    local f
+    printf 'dotnet=%s\n' "$(dotnet --version 2>/dev/null || echo missing)"
+    for f in "$REPO_ROOT/global.json" "$REPO_ROOT/Directory.Build.props" "$REPO_ROOT/Directory.Packages.props"; do
+        [[ -f $f ]] && { printf '== %s\n' "${f#"$REPO_ROOT"/}"; cat "$f"; }
+    done
+    (cd "$API_SRC" && find . \( -name bin -o -name obj -o -name tools \) -prune -o -type f -print | LC_ALL=C sort |
+        while read -r f; do printf '== %s\n' "$f"; cat "$f"; done)
+}
+api_stamp_want() { api_inputs | sha256sum | cut -c1-16; }
+
+need_api_tools() {
+    command -v dotnet >/dev/null 2>&1 ||
+        die "the lab's Kubernetes API server stand-in (tests/LabApiServer/LabApiServer) needs the .NET SDK (dotnet) on this machine"
+    [[ -f $API_SRC/LabApiServer.csproj ]] || die "$API_SRC/LabApiServer.csproj is missing"
+}
+
+# Publish the server into out/lab/apiserver when it is missing or its sources changed (~30-60 s on 2 cores).
+# Into a temporary folder first, swapped in whole, so a running server keeps its files and a failed build
+# leaves the previous one.
+ensure_api_build() {
+    local stamp=$LAB_DIR/apiserver.stamp want tmp blog=$LAB_DIR/logs/apiserver-build.log started
+    want=$(api_stamp_want)
+    if [[ -f $API_DIR/LabApiServer.dll && $(cat "$stamp" 2>/dev/null) == "$want" ]]; then return 0; fi
+    need_api_tools
+    mkdir -p "$LAB_DIR/logs"
+    tmp=$LAB_DIR/.apiserver.tmp.$$
+    rm -rf --one-file-system -- "$LAB_DIR"/.apiserver.tmp.* "$LAB_DIR/.apiserver.old"
+    log "building the Kubernetes API server stand-in into $API_DIR (log: $blog)"
+    started=$(now)
+    # setsid + wait, as for debootstrap: an interrupt reaches our trap at once, and on_exit stops the build.
+    # --disable-build-servers: no compiler or MSBuild server may outlive the build (it would hold the build lock).
+    setsid env DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
+        flock "$API_BUILD_LOCK" dotnet publish "$API_SRC" -c Release -o "$tmp" --nologo --disable-build-servers \
+        </dev/null >"$blog" 2>&1 9>&- &
+    BUILD_PID=$!
+    if ! wait "$BUILD_PID"; then
+        BUILD_PID=""
+        tail -n 20 "$blog" >&2
+        rm -rf --one-file-system -- "$tmp"
+        die "dotnet publish of the API server stand-in failed (full log: $blog)"
+    fi
+    BUILD_PID=""
+    [[ -f $tmp/LabApiServer.dll ]] || die "dotnet publish wrote no LabApiServer.dll (log: $blog)"
+    [[ -d $API_DIR ]] && mv -T "$API_DIR" "$LAB_DIR/.apiserver.old"
+    mv -T "$tmp" "$API_DIR"
+    rm -rf --one-file-system -- "$LAB_DIR/.apiserver.old"
+    printf '%s\n' "$want" > "$stamp"
+    log "API server stand-in built in $(since "$started") s"
+}
+
+is_our_api() {
+    local cmd
+    [[ -n $1 ]] || return 1
+    cmd=$(tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline") || return 1
+    [[ $cmd == *"$API_DIR/LabApiServer.dll --urls $(api_url) "* ]]
+}
+
+api_pid() {   # the running server's pid (pid file, else a scan: after a killed `up`)
+    local pid="" p
+    [[ -f $(api_pid_file) ]] && pid=$(<"$(api_pid_file)")
+    if is_our_api "$pid"; then printf '%s\n' "$pid"; return 0; fi
+    # shellcheck disable=SC2013
+    for p in $(grep -lsF -- "$API_DIR/LabApiServer.dll" /proc/[0-9]*/cmdline); do
+        p=${p#/proc/}; p=${p%/cmdline}
+        if is_our_api "$p"; then printf '%s\n' "$p"; return 0; fi
+    done
+    return 1
+}
+
+api_running_grace() {   # --node-grace-seconds of the running server
+    local cmd; cmd=$(tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline") || return 1
+    [[ $cmd =~ --node-grace-seconds\ ([^ ]+) ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# Probed only on the lab's bridge (network rule), and only when it is there.
+api_answers() { check_network && curl -fsS -o /dev/null --max-time 2 "$(api_url)/healthz" 2>/dev/null; }
+
+# Idempotent: a running, answering server from the current build (and, when KFS_LAB_NODE_GRACE is set, with that
+# grace) is left alone, with its cluster state. Needs core-01's network namespace (the lab up).
+api_start() {
+    local pid grace _ why=""
+    ensure_api_build
+    grace=$(api_grace)
+    if pid=$(api_pid); then
+        if [[ $(cat "$STATE_DIR/apiserver.stamp" 2>/dev/null) != "$(cat "$LAB_DIR/apiserver.stamp" 2>/dev/null)" ]]; then
+            why="its build changed"
+        elif [[ -n ${KFS_LAB_NODE_GRACE:-} && $(api_running_grace "$pid") != "$grace" ]]; then
+            why="KFS_LAB_NODE_GRACE=$grace asked, it runs with $(api_running_grace "$pid")"
+        elif api_answers; then
+            return 0
+        else
+            why="it does not answer"
+        fi
+        log "restarting the API server stand-in (pid $pid): $why"
+        api_stop
+    fi
+    need_api_tools
+    [[ -e /run/netns/$(netns_of "$API_HOST") ]] || die "no network namespace $(netns_of "$API_HOST") for the API server (lab.sh up)"
+    check_network || die "the lab network is not up (lab.sh up)"
+    mkdir -p "$STATE_DIR" "$LAB_DIR/logs"
+    printf '==== apiserver start %s (node grace %s s)\n' "$(date -u +%FT%TZ)" "$grace" >> "$(api_log)"
+    # setsid: own session (setsid and ip netns exec both exec, so $! becomes dotnet's pid); 9>&-: it must not hold
+    # the lab lock.
+    setsid env DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
+        ip netns exec "$(netns_of "$API_HOST")" dotnet "$API_DIR/LabApiServer.dll" --urls "$(api_url)" --node-grace-seconds "$grace" \
+        </dev/null >>"$(api_log)" 2>&1 9>&- &
+    pid=$!
+    printf '%s\n' "$pid" > "$(api_pid_file)"
+    cp "$LAB_DIR/apiserver.stamp" "$STATE_DIR/apiserver.stamp"
+    # Until dotnet has exec'd, /proc/PID/cmdline is still the forked shell's, so only "is it alive" is asked here.
+    for _ in $(seq $((API_TIMEOUT * 5))); do
+        api_answers && { log "API server stand-in up: $(api_url) (pid $pid, node grace $grace s, log $(api_log))"; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    tail -n 10 "$(api_log)" >&2 || true
+    kill -0 "$pid" 2>/dev/null && { kill -TERM "$pid" 2>/dev/null; sleep 1; kill -KILL "$pid" 2>/dev/null; }
+    rm -f "$(api_pid_file)"
+    die "the API server stand-in did not answer on $(api_url)/healthz within ${API_TIMEOUT}s (log: $(api_log))"
+}
+
+api_stop() {
+    local pid _
+    while pid=$(api_pid); do
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do is_our_api "$pid" || break; sleep 0.1; done
+        is_our_api "$pid" && kill -KILL "$pid" 2>/dev/null
+        sleep 0.1
+    done
+    rm -f "$(api_pid_file)" "$STATE_DIR/apiserver.stamp"
 }
 
 # ---------------------------------------------------------------- network --
@@ -837,6 +1014,7 @@ lab_healthy() {
 
 teardown() {
     local h
+    api_stop
     mirror_stop
     stop_hosts "${HOSTS[@]}"
     for h in "${HOSTS[@]}"; do
@@ -883,6 +1061,8 @@ cmd_up() {
         shift
     done
     need_tools ip ssh ssh-keygen systemd-nspawn setsid flock timeout etcdctl python3 curl
+    need_api_tools                            # the API server stand-in, before anything is torn down
+    api_grace >/dev/null
     [[ $WANT_MODE == tls ]] && need_module    # before anything is torn down
     need_kubectl                              # for the image and the mirror, before anything is torn down
     cni_version >/dev/null || die "Debian's containernetworking-plugins is not installed (run tests/lab/install-deps.sh; the release mirror's CNI tarballs are built from it)"
@@ -890,8 +1070,10 @@ cmd_up() {
     local started rootfs h
     started=$(now)
     mkdir -p "$LAB_DIR/logs"
+    ensure_api_build                          # a failed build touches nothing (it runs once the hosts are up)
     if [[ -f $LAB_DIR/ssh_config ]] && lab_healthy && etcd_healthy; then
         mirror_start
+        api_start
         log "lab already up and healthy ($WANT_MODE mode, $(since "$started") s)"
         return 0
     fi
@@ -910,7 +1092,7 @@ cmd_up() {
                  for h in "${HOSTS[@]}"; do etcd_unit_start "$h" >/dev/null 2>&1 & starts+=($!); done
                  for p in "${starts[@]}"; do wait "$p" || rc=1; done
                  ((rc == 0)) || die "systemctl start etcd failed on a host"
-                 wait_etcd ) && mirror_start; then
+                 wait_etcd ) && mirror_start && api_start; then
                 log "lab up in $(since "$started") s ($WANT_MODE mode): ${HOSTS[*]}"
                 return 0
             fi
@@ -923,7 +1105,7 @@ cmd_up() {
         log "booting powered-off host(s): ${stopped[*]}"
         rootfs=$(<"$STATE_DIR/rootfs")
         if ( for h in "${stopped[@]}"; do net_up_host "$h"; boot_host "$h" "$rootfs"; done
-             wait_ssh "${stopped[@]}"; wait_etcd ) && mirror_start; then
+             wait_ssh "${stopped[@]}"; wait_etcd ) && mirror_start && api_start; then
             log "lab up in $(since "$started") s ($WANT_MODE mode): ${HOSTS[*]}"
             return 0
         fi
@@ -959,6 +1141,7 @@ cmd_up() {
     check_network || die "network check failed after up"
     wait_etcd
     mirror_start
+    api_start
     touch "$STATE_DIR/complete"
     fix_owner
     UP_IN_PROGRESS=0
@@ -978,17 +1161,19 @@ cmd_down() {
         for k in "${KEY_NAMES[@]}"; do rm -f "$LAB_DIR/$k" "$LAB_DIR/$k.pub"; done
         rm -rf --one-file-system -- "$PKI_DIR"
         rm -rf --one-file-system -- "$MIRROR_DIR"
-        rm -f "$LAB_DIR/mirror.stamp"
-        rm -f "$LAB_DIR"/logs/core-0[1-3].log "$LAB_DIR/logs/rootfs-build.log" "$LAB_DIR/logs/pki.log" "$LAB_DIR/logs/mirror.log"
+        rm -f "$LAB_DIR/mirror.stamp" "$LAB_DIR/apiserver.stamp"
+        rm -rf --one-file-system -- "$API_DIR"
+        rm -f "$LAB_DIR"/logs/core-0[1-3].log "$LAB_DIR/logs/rootfs-build.log" "$LAB_DIR/logs/pki.log" "$LAB_DIR/logs/mirror.log" \
+            "$LAB_DIR/logs/apiserver.log" "$LAB_DIR/logs/apiserver-build.log"
         rmdir "$LAB_DIR/logs" "$LAB_DIR" 2>/dev/null || true
     fi
-    log "lab down ($(since "$started") s)$( ((purge)) && echo '; keys, PKI, mirror and logs purged')"
+    log "lab down ($(since "$started") s)$( ((purge)) && echo '; keys, PKI, mirror, API server build and logs purged')"
 }
 
 # Exit status: 0 iff all three hosts are up (sshd answers); etcd's health is
 # reported but does not count (tests stop members on purpose).
 cmd_status() {
-    local h all=0 state detail probes mode net=0 healthy=0 etcd_probe=0
+    local h all=0 state detail probes mode net=0 healthy=0 etcd_probe=0 pid
     if check_network; then echo "network  $BRIDGE $BRIDGE_CIDR: ok"; net=1; else echo "network  $BRIDGE $BRIDGE_CIDR: missing"; all=1; fi
     mode=$(lab_mode)
     [[ -n $mode ]] && ((net)) && command -v etcdctl >/dev/null 2>&1 && etcd_probe=1
@@ -1032,6 +1217,12 @@ cmd_status() {
     else
         echo "mirror   not running (lab.sh up starts it)"
     fi
+    if pid=$(api_pid); then
+        if ((net)) && api_answers; then echo "api      $(api_url) (stand-in; pid $pid, node grace $(api_running_grace "$pid") s)"
+        else echo "api      $(api_url) not answering (pid $pid)"; fi
+    else
+        echo "api      not running (lab.sh up or api-start starts it)"
+    fi
     if [[ -n $mode ]] && ! ((etcd_probe)); then
         echo "etcd     unknown (no network or no etcdctl on this machine: tests/lab/install-deps.sh)"
     elif [[ -n $mode ]]; then
@@ -1048,6 +1239,8 @@ cmd_stop_host() {
     take_lock
     if ! host_running "$h"; then log "$h already powered off"; return 0; fi
     local started; started=$(now)
+    # The API server stand-in lives in core-01's network namespace: it goes down with its host (cleanly).
+    if [[ $h == "$API_HOST" ]] && api_pid >/dev/null; then api_stop; log "$h: API server stand-in stopped with its host"; fi
     stop_hosts "$h"
     # Like a powered-off VM: no one answers ARP for its address any more
     # (connects fail with "No route to host", not "Connection refused").
@@ -1064,7 +1257,9 @@ cmd_start_host() {
     local rootfs started; rootfs=$(<"$STATE_DIR/rootfs"); started=$(now)
     [[ -d $rootfs ]] || die "root file system $rootfs is gone; run lab.sh down && lab.sh up"
     if host_running "$h"; then
-        wait_ssh "$h"; log "$h already running"; return 0
+        wait_ssh "$h"
+        [[ $h == "$API_HOST" && -f $STATE_DIR/complete ]] && api_start
+        log "$h already running"; return 0
     fi
     net_up_bridge
     net_up_host "$h"
@@ -1080,6 +1275,9 @@ cmd_start_host() {
     else
         log "$h booted ($(since "$started") s; etcd waits for a quorum of running hosts)"
     fi
+    # ... and comes back with it, as a fresh (empty) cluster.
+    [[ $h == "$API_HOST" && -f $STATE_DIR/complete ]] && api_start
+    return 0
 }
 
 # The lab must be up (hosts and layers) for the fault commands.
@@ -1129,6 +1327,24 @@ cmd_link() {
     fi
 }
 
+# The API server stand-in's fault hooks. Its state is in memory, so api-restart (and api-stop + api-start) gives a
+# fresh, empty cluster: nodes must register again.
+cmd_api() {
+    need_root
+    local what=$1 started; started=$(now)
+    take_lock
+    if [[ $what == stop ]]; then
+        if api_pid >/dev/null; then api_stop; log "API server stand-in stopped ($(since "$started") s)"
+        else log "API server stand-in was not running"; fi
+        return 0
+    fi
+    need_running_host "$API_HOST"
+    if [[ $what == restart ]]; then api_stop; fi
+    api_start
+    [[ $what == restart ]] && log "API server stand-in restarted: an empty cluster ($(since "$started") s)"
+    return 0
+}
+
 cmd_prune_cache() {
     need_root
     take_lock
@@ -1155,6 +1371,9 @@ main() {
         etcd-start)    cmd_etcd_start "$@" ;;
         link-down)     cmd_link down "$@" ;;
         link-up)       cmd_link up "$@" ;;
+        api-start)     cmd_api start ;;
+        api-stop)      cmd_api stop ;;
+        api-restart)   cmd_api restart ;;
         check-network) check_network ;;
         ssh)           valid_host "${1:-}"; exec ssh -F "$LAB_DIR/ssh_config" "$@" ;;
         prune-cache)   cmd_prune_cache ;;
