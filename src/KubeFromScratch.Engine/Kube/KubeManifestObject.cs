@@ -41,13 +41,16 @@ public sealed class KubeManifestObject
     /// <summary>Where the manifest came from (a path or URL), as the caller named it.</summary>
     public string Source { get; }
 
-    /// <summary>The YAML document the object is in, counting from 1 and counting empty documents too.</summary>
+    /// <summary>
+    /// The YAML document the object is in, counting from 1 and counting empty documents too; 0 for an object built in
+    /// code.
+    /// </summary>
     public int DocumentIndex { get; }
 
-    /// <summary>The line the object starts on, counting from 1.</summary>
+    /// <summary>The line the object starts on, counting from 1; 0 for an object built in code.</summary>
     public int Line { get; }
 
-    /// <summary>The column the object starts at, counting from 1.</summary>
+    /// <summary>The column the object starts at, counting from 1; 0 for an object built in code.</summary>
     public int Column { get; }
 
     /// <summary>
@@ -71,8 +74,10 @@ public sealed class KubeManifestObject
     /// <summary>Whether objects of this kind live in a namespace; false for a kind the module does not know.</summary>
     public bool IsNamespaced => Definition?.Namespaced ?? false;
 
-    /// <summary>Where the object was written: "weave.yaml, document 6, line 97".</summary>
-    public string Location => $"{Source}, document {DocumentIndex}, line {Line}";
+    /// <summary>
+    /// Where the object was written: "weave.yaml, document 6, line 97"; only the source for an object built in code.
+    /// </summary>
+    public string Location => DocumentIndex == 0 ? Source : $"{Source}, document {DocumentIndex}, line {Line}";
 
     /// <summary>
     /// The URL path of the collection the object is created in (/api/v1/namespaces/kube-system/serviceaccounts).

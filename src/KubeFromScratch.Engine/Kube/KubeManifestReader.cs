@@ -47,11 +47,7 @@ public static class KubeManifestReader
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(source);
-        if (KubeNames.ValidateDns1123Label(defaultNamespace) is { } nsProblem)
-        {
-            throw new KfsException("ManifestInvalidName", KfsErrorCategory.InvalidArgument, defaultNamespace,
-                $"The default namespace {nsProblem}. Give a namespace name such as 'default' or 'kube-system'.");
-        }
+        CheckDefaultNamespace(defaultNamespace);
 
         var stream = Load(text.TrimStart('\uFEFF'), source);
         var objects = new List<KubeManifestObject>();
@@ -161,14 +157,49 @@ public static class KubeManifestReader
             return;
         }
 
-        var definition = KubeKinds.Find(obj["apiVersion"] is JsonValue av && av.TryGetValue(out string? a) ? a : null, kind);
-        if (definition is { Namespaced: true } && obj["metadata"] is JsonObject metadata &&
+        ApplyDefaultNamespace(obj, defaultNamespace);
+        objects.Add(new KubeManifestObject(obj, source, document, Line(node.Start), Column(node.Start)));
+    }
+
+    /// <summary>
+    /// An object built in code rather than read (what New-KubeDeployment makes), taken like a read one: the namespace
+    /// default written into its body, its identity and URLs known, ready for <see cref="KubeManifestValidator"/>. Its
+    /// <see cref="KubeManifestObject.Location"/> is <paramref name="source"/> alone (document and line are 0).
+    /// </summary>
+    /// <param name="body">The object; it becomes the result's body, not a copy.</param>
+    /// <param name="source">What made it, for messages (New-KubeDeployment).</param>
+    /// <param name="defaultNamespace">The namespace for a namespaced object that names none.</param>
+    public static KubeManifestObject FromJson(JsonObject body, string source, string defaultNamespace = DefaultNamespace)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(source);
+        CheckDefaultNamespace(defaultNamespace);
+
+        ApplyDefaultNamespace(body, defaultNamespace);
+        return new KubeManifestObject(body, source, 0, 0, 0);
+    }
+
+    private static void CheckDefaultNamespace(string defaultNamespace)
+    {
+        if (KubeNames.ValidateDns1123Label(defaultNamespace) is { } problem)
+        {
+            throw new KfsException("ManifestInvalidName", KfsErrorCategory.InvalidArgument, defaultNamespace,
+                $"The default namespace {problem}. Give a namespace name such as 'default' or 'kube-system'.");
+        }
+    }
+
+    private static void ApplyDefaultNamespace(JsonObject obj, string defaultNamespace)
+    {
+        string? apiVersion = obj["apiVersion"] is JsonValue av && av.TryGetValue(out string? a) ? a : null;
+        string? kind = obj["kind"] is JsonValue k && k.TryGetValue(out string? s) ? s : null;
+
+        // Only kinds known to be namespaced: a default on a cluster-scoped kind would be refused, and for an unknown
+        // kind there is no telling.
+        if (KubeKinds.Find(apiVersion, kind) is { Namespaced: true } && obj["metadata"] is JsonObject metadata &&
             (metadata["namespace"] is null || (metadata["namespace"] is JsonValue ns && ns.TryGetValue(out string? given) && given.Length == 0)))
         {
             metadata["namespace"] = defaultNamespace;
         }
-
-        objects.Add(new KubeManifestObject(obj, source, document, Line(node.Start), Column(node.Start)));
     }
 
     internal static KfsException Invalid(string source, int document, Mark at, string reason, string advice) =>

@@ -399,6 +399,21 @@ public sealed class KubeManifestReaderTests
         Assert.Contains("'Kube_System' is not a lowercase RFC 1123 label", e.Message);
     }
 
+    [Fact]
+    public void An_object_built_in_code_gets_the_same_default_and_the_same_checks()
+    {
+        var body = JsonNode.Parse("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"My_Nginx"}}""")!.AsObject();
+
+        var obj = KubeManifestReader.FromJson(body, "New-KubeDeployment", "demo");
+
+        Assert.Same(body, obj.Body);
+        Assert.Equal("demo", obj.Namespace);
+        Assert.Equal("demo", body["metadata"]!["namespace"]!.GetValue<string>());
+        Assert.Equal("New-KubeDeployment", obj.Location);
+        var problem = Assert.Single(KubeManifestValidator.Validate([obj]));
+        Assert.StartsWith("New-KubeDeployment: metadata.name 'My_Nginx' is not a lowercase RFC 1123 subdomain", problem.Message);
+    }
+
     // ---- The object's identity and URLs ------------------------------------------------------------------------------
 
     [Fact]
