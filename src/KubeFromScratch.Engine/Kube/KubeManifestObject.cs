@@ -55,7 +55,8 @@ public sealed class KubeManifestObject
 
     /// <summary>
     /// The object as JSON, ready to send. Identity properties above are read once when the object is made; change
-    /// the body after that and they no longer follow it.
+    /// the body after that and they no longer follow it. Bodies may nest up to <see cref="KubeManifestReader.MaxDepth"/>
+    /// deep (CRD schemas nest deeply): serialize with a JsonSerializerOptions.MaxDepth at least that, not the default 64.
     /// </summary>
     public JsonObject Body { get; }
 

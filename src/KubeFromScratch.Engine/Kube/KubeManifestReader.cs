@@ -83,6 +83,11 @@ public static class KubeManifestReader
             stream.Load(parser);
             return stream;
         }
+        catch (NestingTooDeepException e)
+        {
+            throw Invalid(source, Math.Max(parser.Documents, 1), e.At, $"collections nest more than {MaxDepth} deep",
+                "No Kubernetes object nests that deep; flatten the document.");
+        }
         catch (AnchorNotFoundException e)
         {
             // YamlDotNet reports this at the start of the document; the parser saw where the alias really is.
@@ -433,6 +438,7 @@ public static class KubeManifestReader
     private sealed class TrackingParser(IParser inner) : IParser
     {
         private readonly HashSet<string> _anchors = new(StringComparer.Ordinal);
+        private int _depth;
 
         public ParsingEvent? Current => inner.Current;
 
@@ -462,7 +468,18 @@ public static class KubeManifestReader
 
                     LastMark = alias.End;
                     break;
+                case SequenceEnd or MappingEnd:
+                    _depth--;
+                    LastMark = inner.Current.End;
+                    break;
                 case NodeEvent node:
+                    // The representation model is built recursively, one level of the stack per level of nesting, and
+                    // a stack overflow cannot be caught: refuse a hostile depth before the model is built.
+                    if (node is SequenceStart or MappingStart && ++_depth > MaxDepth)
+                    {
+                        throw new NestingTooDeepException(node.Start);
+                    }
+
                     if (!node.Anchor.IsEmpty)
                     {
                         _anchors.Add(node.Anchor.Value);
@@ -477,5 +494,11 @@ public static class KubeManifestReader
 
             return more;
         }
+    }
+
+    /// <summary>Stops reading at a nesting deeper than <see cref="MaxDepth"/>.</summary>
+    private sealed class NestingTooDeepException(Mark at) : Exception("The YAML nests too deep.")
+    {
+        public Mark At { get; } = at;
     }
 }

@@ -236,6 +236,17 @@ public sealed class KubeManifestReaderTests
         Assert.Contains("more than 1,000,000 nodes", e.Message);
     }
 
+    [Fact]
+    public void Nesting_deeper_than_any_object_needs_is_refused_before_it_can_overflow_the_stack()
+    {
+        string deep = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
+
+        var e = Refusal(deep);
+
+        Assert.Contains($"nest more than {KubeManifestReader.MaxDepth} deep", e.Message);
+        Assert.Contains("line 4, column ", e.Message);
+    }
+
     // ---- Invalid YAML ----------------------------------------------------------------------------------------------
 
     [Fact]
