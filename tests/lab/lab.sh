@@ -1331,7 +1331,7 @@ cmd_link() {
 # fresh, empty cluster: nodes must register again.
 cmd_api() {
     need_root
-    local what=$1 started; started=$(now)
+    local what=$1 started pid; started=$(now)
     take_lock
     if [[ $what == stop ]]; then
         if api_pid >/dev/null; then api_stop; log "API server stand-in stopped ($(since "$started") s)"
@@ -1339,7 +1339,8 @@ cmd_api() {
         return 0
     fi
     need_running_host "$API_HOST"
-    if [[ $what == restart ]]; then api_stop; fi
+    if [[ $what == restart ]]; then api_stop
+    elif pid=$(api_pid) && api_answers; then log "API server stand-in already running: $(api_url) (pid $pid)"; fi
     api_start
     [[ $what == restart ]] && log "API server stand-in restarted: an empty cluster ($(since "$started") s)"
     return 0
