@@ -274,4 +274,113 @@ function ConvertTo-PosixQuoted {
     "'" + $Value.Replace("'", "'\''") + "'"
 }
 
+function Get-TestApiServerPath {
+    <#
+        The lab's Kubernetes API stand-in (tests/LabApiServer), built: $env:KFS_TEST_APISERVER, else the copy
+        lab.sh published (out/lab/apiserver), else one published here once into out/test-apiserver.
+    #>
+    [OutputType([string])]
+    param()
+    if ($env:KFS_TEST_APISERVER) { return $env:KFS_TEST_APISERVER }
+    $lab = Join-Path $script:LabDir 'apiserver/LabApiServer.dll'
+    if (Test-Path -LiteralPath $lab) { return $lab }
+    $out = Join-Path $script:RepoRoot 'out/test-apiserver'
+    $dll = Join-Path $out 'LabApiServer.dll'
+    if (-not (Test-Path -LiteralPath $dll)) {
+        $log = & dotnet publish (Join-Path $script:RepoRoot 'tests/LabApiServer/LabApiServer') -c Release -o $out --nologo 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "publishing the LabApiServer failed: $(($log | Out-String).Trim())" }
+    }
+    $dll
+}
+
+function Start-TestApiServer {
+    <#
+        Starts the Kubernetes API stand-in on 127.0.0.1 (a free port, or -Port to come back on the same one after
+        a restart) and waits until it answers. Returns @{ Url; Port; Process }. Stop it with Stop-TestApiServer.
+    #>
+    param([int] $Port = (Get-FreeLoopbackPort), [int] $NodeGraceSeconds = 40)
+    $dll = Get-TestApiServerPath
+    $url = "http://127.0.0.1:$Port"
+    $log = Join-Path ([IO.Path]::GetTempPath()) "kfs-apiserver-$Port-$PID.log"
+    $process = Start-Process -FilePath dotnet -ArgumentList $dll, '--urls', $url, '--node-grace-seconds', $NodeGraceSeconds `
+        -RedirectStandardOutput $log -RedirectStandardError "$log.err" -PassThru
+    $ok = Wait-Until -TimeoutSec 30 -IntervalMs 100 {
+        try { (Invoke-WebRequest -Uri "$url/healthz" -TimeoutSec 2 -SkipHttpErrorCheck).StatusCode -eq 200 } catch { $false }
+    }
+    if (-not $ok) {
+        $process | Stop-Process -Force -ErrorAction SilentlyContinue
+        throw "the LabApiServer did not answer at $url within 30 s: $(Get-Content -Raw -LiteralPath $log -ErrorAction SilentlyContinue)"
+    }
+    [pscustomobject]@{ Url = $url; Port = $Port; Process = $process }
+}
+
+function Stop-TestApiServer {
+    <# Stops a server Start-TestApiServer started, and waits until its port is free. #>
+    param([Parameter(Mandatory, ValueFromPipeline)] $Server)
+    process {
+        if ($Server -and -not $Server.Process.HasExited) {
+            $Server.Process | Stop-Process -Force -ErrorAction SilentlyContinue
+            $null = $Server.Process.WaitForExit(10000)
+        }
+    }
+}
+
+function Register-TestNode {
+    <#
+        Registers a node with the API stand-in as a kubelet does (POST /api/v1/nodes), Ready or not, with its
+        InternalIP. Plain REST with Invoke-RestMethod, not the module under test.
+    #>
+    param(
+        [Parameter(Mandatory)][string] $Server,
+        [Parameter(Mandatory)][string] $Name,
+        [string] $Address = '127.0.0.1',
+        [switch] $Ready,
+        [string[]] $Role = @()
+    )
+    $labels = @{ 'kubernetes.io/hostname' = $Name; 'kubernetes.io/os' = 'linux' }
+    foreach ($r in $Role) { $labels["node-role.kubernetes.io/$r"] = '' }
+    $now = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
+    $node = @{
+        apiVersion = 'v1'; kind = 'Node'
+        metadata   = @{ name = $Name; labels = $labels }
+        status     = @{
+            capacity   = @{ cpu = '2'; memory = '2048Mi'; pods = '110' }
+            addresses  = @(@{ type = 'InternalIP'; address = $Address }, @{ type = 'Hostname'; address = $Name })
+            nodeInfo   = @{ kubeletVersion = 'v1.33.1'; osImage = 'Debian GNU/Linux 12 (bookworm)' }
+            conditions = @(@{ type = 'Ready'; status = $(if ($Ready) { 'True' } else { 'False' }); reason = $(if ($Ready) { 'KubeletReady' } else { 'KubeletNotReady' }); lastHeartbeatTime = $now; lastTransitionTime = $now })
+        }
+    }
+    Invoke-RestMethod -Method Post -Uri "$Server/api/v1/nodes" -ContentType 'application/json' -Body ($node | ConvertTo-Json -Depth 10)
+}
+
+function Send-TestHeartbeat {
+    <# A kubelet's Ready heartbeat (PATCH /api/v1/nodes/NAME/status, strategic merge). #>
+    param([Parameter(Mandatory)][string] $Server, [Parameter(Mandatory)][string] $Name, [ValidateSet('True', 'False')][string] $Status = 'True')
+    $now = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
+    $body = @{ status = @{ conditions = @(@{ type = 'Ready'; status = $Status; reason = 'KubeletReady'; lastHeartbeatTime = $now }) } } | ConvertTo-Json -Depth 6
+    Invoke-RestMethod -Method Patch -Uri "$Server/api/v1/nodes/$Name/status" -ContentType 'application/strategic-merge-patch+json' -Body $body
+}
+
+function Invoke-Kubectl {
+    <#
+        Runs the machine's real kubectl (the referee) against -Server; -Version 1.33 picks the static kubectl.1.33
+        beside the launcher, the default is the launcher's own (1.32). Returns stdout lines; throws on a non-zero
+        exit unless -AllowFailure (then $LASTEXITCODE tells).
+    #>
+    [CmdletBinding(PositionalBinding = $false)]
+    param(
+        [Parameter(Mandatory)][string] $Server,
+        [ValidateSet('1.32', '1.33')][string] $Version = '1.32',
+        [switch] $AllowFailure,
+        # kubectl's own arguments; put them after -- so that -o, -n and friends reach kubectl.
+        [Parameter(Mandatory, ValueFromRemainingArguments)][string[]] $Arguments
+    )
+    # The static builds beside the target of the machine's kubectl launcher.
+    $launcher = (Get-Command kubectl -CommandType Application | Select-Object -First 1).Source
+    $exe = Join-Path (Split-Path -Parent (& readlink -f $launcher)) "kubectl.$Version"
+    $out = & $exe --server $Server @Arguments 2>&1
+    if ($LASTEXITCODE -ne 0 -and -not $AllowFailure) { throw "kubectl $($Arguments -join ' ') failed (exit $LASTEXITCODE): $(($out | Out-String).Trim())" }
+    $out | ForEach-Object { "$_" }
+}
+
 Export-ModuleMember -Function * -Variable RepoRoot

@@ -39,4 +39,11 @@ public static partial class KubeLabels
         value.Length == 0 || (value.Length <= 63 && QualifiedNamePart().IsMatch(value))
             ? null
             : "a label value must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit.";
+
+    /// <summary>Null when <paramref name="name"/> is a valid port name (IANA_SVC_NAME: at most 15 lowercase letters, digits and single '-', with a letter), else why not.</summary>
+    public static string? ValidatePortName(string name) =>
+        name.Length is > 0 and <= 15 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') && name.Any(c => c is >= 'a' and <= 'z')
+            && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal)
+            ? null
+            : "a port name has at most 15 characters: lowercase letters, digits and single '-' (not first or last), with at least one letter.";
 }

@@ -9,7 +9,8 @@ namespace KubeFromScratch.Engine.KubeApi;
 /// Waits on a collection with list-then-watch, as client-go's informers do, instead of polling: list once, then watch
 /// from the list's resourceVersion. A watch that ends or drops resumes from the last resourceVersion it saw; a
 /// "410 Expired" (the server no longer has that history) or a server whose history restarted (its resourceVersion went
-/// backwards: the lab's API stand-in after a restart) lists again. While the server is unreachable it retries, so a
+/// backwards) lists again, and so does a server that stopped answering altogether (it may come back with other
+/// history: the lab's API stand-in after a restart). While the server is unreachable it retries, so a
 /// restarted API server does not end the wait; only the deadline or Ctrl-C does.
 /// </summary>
 public sealed class KubeWatcher
@@ -36,12 +37,30 @@ public sealed class KubeWatcher
         var state = new Dictionary<string, T>(StringComparer.Ordinal);
         string rv = "";
         bool relist = true;
+        bool verify = false;
         var delay = TimeSpan.FromMilliseconds(200);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
+                if (verify && !relist)
+                {
+                    // After a drop, first make sure the server still has our history (it may be a fresh one).
+                    if (await HistoryRestartedAsync(path, rv, cancellationToken).ConfigureAwait(false))
+                    {
+                        log?.Invoke($"The API server's history restarted (its resourceVersion is now below {rv}); listing again.");
+                        relist = true;
+                        Relists++;
+                    }
+                    else
+                    {
+                        Resumes++;
+                        log?.Invoke($"Resuming the watch on {path} from resourceVersion {rv}.");
+                    }
+                }
+
+                verify = false;
                 if (relist)
                 {
                     var (items, listRv) = await _resources.ListAsync<T>(path, query, cancellationToken).ConfigureAwait(false);
@@ -114,8 +133,10 @@ public sealed class KubeWatcher
 
                 if (!relist)
                 {
-                    Resumes++;
-                    log?.Invoke($"The watch on {path} ended; resuming it from resourceVersion {rv}.");
+                    // Ended without an error: resume from where it stopped (after checking that this is still the
+                    // server whose history we hold; a restarted stand-in starts again from resourceVersion 1).
+                    log?.Invoke($"The watch on {path} ended at resourceVersion {rv}.");
+                    verify = true;
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -134,17 +155,16 @@ public sealed class KubeWatcher
                 log?.Invoke($"The watch on {path} dropped ({ex.Message}); trying again in {delay.TotalMilliseconds:0} ms.");
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
-                if (!relist && await HistoryRestartedAsync(path, rv, cancellationToken).ConfigureAwait(false))
+                if (ex is KfsException { ErrorId: "KubeApiUnreachable" or "KubeApiTimeout" } && !relist)
                 {
-                    log?.Invoke($"The API server's history restarted (its resourceVersion is now below {rv}); listing again.");
+                    // The server itself was gone, not only the stream: it may come back as a new server with other
+                    // history, so list again (as client-go's reflector does after errors) instead of resuming.
+                    log?.Invoke($"The API server did not answer; listing {path} again once it does.");
                     relist = true;
                     Relists++;
                 }
-                else if (!relist)
-                {
-                    Resumes++;
-                    log?.Invoke($"Resuming the watch on {path} from resourceVersion {rv}.");
-                }
+
+                verify = !relist;
             }
         }
     }
@@ -204,7 +224,10 @@ public sealed class KubeWatcher
         return Pick(final)!;
     }
 
-    /// <summary>True when the server's current resourceVersion is below the one we hold (a fresh store); errors count as "no".</summary>
+    /// <summary>
+    /// True when the server's current resourceVersion is below the one we hold (a fresh store). Transport failures
+    /// propagate, so the caller retries the check once the server answers again.
+    /// </summary>
     private async Task<bool> HistoryRestartedAsync(string path, string rv, CancellationToken cancellationToken)
     {
         if (!long.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out long ours))
@@ -212,16 +235,9 @@ public sealed class KubeWatcher
             return false;
         }
 
-        try
-        {
-            var list = await _resources.Api.GetJsonAsync($"{path}?limit=1", cancellationToken).ConfigureAwait(false);
-            string? now = list["metadata"]?["resourceVersion"]?.GetValue<string>();
-            return long.TryParse(now, NumberStyles.None, CultureInfo.InvariantCulture, out long theirs) && theirs < ours;
-        }
-        catch (KfsException)
-        {
-            return false;
-        }
+        var list = await _resources.Api.GetJsonAsync($"{path}?limit=1", cancellationToken).ConfigureAwait(false);
+        string? now = list["metadata"]?["resourceVersion"]?.GetValue<string>();
+        return long.TryParse(now, NumberStyles.None, CultureInfo.InvariantCulture, out long theirs) && theirs < ours;
     }
 
     private static string Key<T>(T item)

@@ -114,6 +114,12 @@ public sealed class ConnectKubeApiCommand : KubeCmdlet
             Session.SetApi(client);
             WriteObject(client.Info);
         }
+        catch (KfsException ex) when (ex.ErrorId is "KubeApiNotFound" or "KubeApiResponseInvalid")
+        {
+            // Something answers there, but /version is not a Kubernetes API's.
+            ThrowTerminatingError(ToErrorRecord(new KfsException("KubeApiServerInvalid", KfsErrorCategory.InvalidResult, server?.ToString() ?? options.KubeConfigPath,
+                $"{server?.ToString() ?? "The kubeconfig's server"} answered, but not as a Kubernetes API server ({ex.Message}). Check the address and port (the workshop's API: http://172.17.8.101:8080).", ex)));
+        }
         catch (KfsException ex)
         {
             ThrowTerminatingError(ToErrorRecord(ex));

@@ -6,7 +6,8 @@ namespace KubeFromScratch.Commands.Kube;
 /// <summary>What the namespaced Get- cmdlets share: names with wildcards, -Namespace, -AllNamespaces.</summary>
 public abstract class GetNamespacedCmdlet<T> : KubeApiCmdlet
 {
-    private readonly List<string> _names = new();
+    private readonly List<(string? Namespace, string Name)> _requests = new();
+    private bool _listAll;
 
     /// <summary>Names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Namespace")]
@@ -35,27 +36,44 @@ public abstract class GetNamespacedCmdlet<T> : KubeApiCmdlet
     protected abstract string NameOf(T item);
 
     /// <inheritdoc/>
-    protected override void ProcessRecord() => _names.AddRange(Name ?? Array.Empty<string>());
+    protected override void ProcessRecord()
+    {
+        // Each record keeps its own namespace: piped objects (Get-KubePod -A | Get-KubePod) come from many.
+        string? ns = AllNamespaces ? null : NamespaceOr(Namespace);
+        if (Name is null)
+        {
+            _listAll = true;
+            _requests.Add((ns, "*"));
+            return;
+        }
+
+        _requests.AddRange(Name.Select(n => (ns, n)));
+    }
 
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
-        string? ns = AllNamespaces ? null : NamespaceOr(Namespace);
-        IReadOnlyList<T> items;
-        try
+        string noun = $"{char.ToUpperInvariant(Kind[0])}{Kind[1..]}";
+        foreach (var group in _requests.GroupBy(r => r.Namespace))
         {
-            items = List(ns);
-        }
-        catch (KfsException ex)
-        {
-            Fail(ex);
-            return;
-        }
+            string? ns = group.Key;
+            IReadOnlyList<T> items;
+            try
+            {
+                items = List(ns);
+            }
+            catch (KfsException ex)
+            {
+                Fail(ex);
+                return;
+            }
 
-        foreach (var item in Select.ByName(items, _names, NameOf, this, $"Kube{char.ToUpperInvariant(Kind[0])}{Kind[1..]}NotFound",
-            n => $"There is no {Kind} named '{n}' in {(ns is null ? "any namespace" : $"namespace '{ns}'")}. Get-Kube{char.ToUpperInvariant(Kind[0])}{Kind[1..]}{(ns is null ? " -AllNamespaces" : $" -Namespace {ns}")} lists them."))
-        {
-            WriteObject(item);
+            var names = _listAll && group.Any(r => r.Name == "*") ? Array.Empty<string>() : group.Select(r => r.Name).ToArray();
+            foreach (var item in Select.ByName(items, names, NameOf, this, $"Kube{noun}NotFound",
+                n => $"There is no {Kind} named '{n}' in {(ns is null ? "any namespace" : $"namespace '{ns}'")}. Get-Kube{noun}{(ns is null ? " -AllNamespaces" : $" -Namespace {ns}")} lists them."))
+            {
+                WriteObject(item);
+            }
         }
     }
 }

@@ -103,6 +103,11 @@ public sealed class TestKubeServiceUrlCommand : KubeApiCmdlet
                 _urls.AddRange(RunApi(async (r, _, token) =>
                     KubeServiceUrls.For(await r.GetServiceAsync(ns, name, token).ConfigureAwait(false), await r.ListNodesAsync(token).ConfigureAwait(false))));
             }
+            catch (KfsException ex) when (ex.ErrorId == "KubeApiNotFound")
+            {
+                WriteError(ToErrorRecord(new KfsException("KubeServiceNotFound", KfsErrorCategory.ObjectNotFound, name,
+                    $"There is no service named '{name}' in namespace '{ns}'. Create it with New-KubeService {name} -Port PORT -Type NodePort.", ex)));
+            }
             catch (KfsException ex)
             {
                 WriteError(ToErrorRecord(ex));

@@ -79,11 +79,12 @@ public sealed class NewKubeDeploymentCommand : KubeApiCmdlet
             return;
         }
 
+        KubeDeployment? last = null;
         if (Wait && Replicas > 0)
         {
             try
             {
-                KubeDeployment? last = created;
+                last = created;
                 created = WaitFor(TimeoutSec, "KubeDeploymentWaitTimeout", () => $"deployment {ns}/{Name} has {last?.Ready ?? "no"} replicas ready",
                     (watcher, queue, token) => watcher.WaitForDeploymentAsync(ns, Name, d =>
                     {
@@ -98,6 +99,7 @@ public sealed class NewKubeDeploymentCommand : KubeApiCmdlet
             catch (KfsException ex)
             {
                 WriteError(ToErrorRecord(ex));
+                created = last ?? created; // what the wait saw last, not the object as first created
             }
         }
 
@@ -174,7 +176,7 @@ public sealed class NewKubeServiceCommand : KubeApiCmdlet
         }
 
         if (TargetPort is not null && !int.TryParse(TargetPort, NumberStyles.None, CultureInfo.InvariantCulture, out _)
-            && KubeNames.ValidateDns1123Label(TargetPort) is { } portNameProblem)
+            && KubeLabels.ValidatePortName(TargetPort) is { } portNameProblem)
         {
             WriteError(Error("KubeServiceTargetPortInvalid", ErrorCategory.InvalidArgument, TargetPort,
                 $"-TargetPort '{TargetPort}' is neither a port number nor a valid port name: {portNameProblem}"));
