@@ -5,9 +5,8 @@
 
 .DESCRIPTION
     Run by `./build.ps1 -Task Demo` after the lab is up (tests/lab/lab.sh writes out/lab/). Each slide prints its
-    title, what the attendee typed, and the typed result of the pipeline that replaces it. The slides whose
-    cmdlets have not landed yet (the Kubernetes API: nodes, Weave Net, the demo app) are named at the end.
-    Against your own hosts, replace the lab's specs and mirror with yours (see README.md).
+    title, what the attendee typed, and the typed result of the pipeline that replaces it.
+    Against your own hosts, replace the lab's specs, API address and mirror with yours (see README.md).
 #>
 [CmdletBinding()]
 param(
@@ -18,7 +17,10 @@ param(
     [string] $LabDirectory = (Join-Path $PSScriptRoot '../out/lab'),
 
     # Where release files come from: the lab's mirror, laid out like dl.k8s.io and github.com.
-    [uri] $BaseUrl = 'http://172.17.8.1:8080'
+    [uri] $BaseUrl = 'http://172.17.8.1:8080',
+
+    # The Kubernetes API: the deck's insecure address on the master (the lab's API server stand-in).
+    [string] $ApiServer = 'http://172.17.8.101:8080'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -45,18 +47,34 @@ Show-Slide 2 'etcd is healthy' 'etcdctl cluster-health'
 Get-KubeHost -Role Master | Test-EtcdHealth | Out-Host
 
 Show-Slide 3 'the kubelet on the master, with systemd' 'sudo systemctl enable kube-kubelet && sudo systemctl start kube-kubelet'
-Get-KubeHost core-01 | Start-KubeletNode | Format-Table
+Connect-KubeApi -Server $ApiServer | Format-Table
+Get-KubeHost core-01 | Start-KubeletNode -Wait -TimeoutSec 120 | Format-Table
 
 Show-Slide 4 'the kubelet''s log' 'journalctl -fu kube-kubelet'
 # In an interactive session: Get-KubeJournal core-01 -Unit kube-kubelet -Follow (Ctrl-C ends it).
 Get-KubeJournal core-01 -Unit kube-kubelet -Lines 5 | Out-Host
 
+Show-Slide 5 'the master node is there' 'kubectl get nodes'
+Get-KubeNode | Format-Table
+
 Show-Slide 6 'the kubelet on the workers' 'ssh core@172.17.8.102 "sudo systemctl enable kube-kubelet && ..." (and .103)'
-Get-KubeHost -Role Worker | Start-KubeletNode | Format-Table
+Get-KubeHost -Role Worker | Start-KubeletNode -Wait -TimeoutSec 120 | Format-Table
+Get-KubeNode | Format-Table
 
 Show-Slide 7 'kube-proxy on every host' 'sudo systemctl enable kube-proxy && sudo systemctl start kube-proxy'
 Get-KubeHost | Start-KubeProxy | Format-Table
 Get-KubeUnit | Format-Table
+
+Show-Slide 8 'the pod network: Weave Net' 'kubectl create -f https://git.io/weave-kube'
+# git.io is gone and Weave Net is archived: the module ships Weave Net 2.8.1's manifest, pinned by SHA-256.
+Install-WeaveNet -Wait -TimeoutSec 180 | Format-Table
+
+Show-Slide 9 'the system pods' 'kubectl get pods --namespace=kube-system'
+Get-KubePod -Namespace kube-system | Format-Table
+
+Show-Slide 10 'the weave script and its peers' 'sudo curl -L git.io/weave -o /opt/bin/weave; weave status peers'
+Get-KubeHost | Install-WeaveBinary -BaseUrl $BaseUrl | Format-Table
+Get-WeavePeer core-01 | Out-Host
 
 Show-Slide 11 'the CNI loopback plugin on every host' 'curl -L .../cni-v0.3.0.tgz | tar xvzC /opt/cni/bin ./loopback'
 # Today's plugins tarball with its published .sha256, from the lab's mirror (Debian's build of the plugins).
@@ -65,10 +83,23 @@ $cniVersion = (Get-ChildItem -Directory -LiteralPath $cniRoot | Select-Object -F
 Get-KubeHost | Install-CniPlugin -Name loopback -Version $cniVersion -BaseUrl $BaseUrl | Format-Table
 Get-KubeHost | Invoke-KubeHostCommand -Command 'CNI_COMMAND=VERSION /opt/cni/bin/loopback' | Format-Table Host, Output
 
+Show-Slide 12 'the demo app' 'kubectl run my-nginx --image=nginx --replicas=2 --port=80'
+if (Get-KubeDeployment my-nginx -ErrorAction Ignore) { Remove-KubeDeployment my-nginx }   # a second run starts over
+New-KubeDeployment my-nginx -Image nginx -Replicas 2 -Port 80 -Wait -TimeoutSec 120 | Format-Table
+Get-KubePod | Format-Table
+
+Show-Slide 13 'its service' 'kubectl expose deployment my-nginx --target-port=80 --port=8080 --type=NodePort'
+if (Get-KubeService my-nginx -ErrorAction Ignore) { Remove-KubeService my-nginx }
+New-KubeService my-nginx -Port 8080 -TargetPort 80 -Type NodePort | Format-Table
+
+Show-Slide 14 'its NodePort URLs' 'kubectl get -o yaml service/my-nginx | grep nodePort; open http://172.17.8.101:NODEPORT'
+Get-KubeServiceUrl my-nginx | Format-Table
+# Get-KubeServiceUrl my-nginx | Test-KubeServiceUrl checks each URL answers (in the lab no containers run, so nothing does).
+
 Show-Slide 15 'production readiness: TLS for etcd' 'openssl/cfssl by hand'
 $pki = Join-Path $LabDirectory 'demo-pki'
 $ca = New-KubeCertificateAuthority $pki -CommonName etcd-ca
 Get-KubeHost -Role Master | New-KubeCertificate EtcdServer -CaPath $ca.Path -Path $pki | Test-KubeCertificate -CaPath $ca.Path -ServerName 172.17.8.101 | Format-Table
 
-Write-Host "`nSlides 5, 8-10, 12-14 (kubectl get nodes, Weave Net, the nginx demo and its NodePort) come with the Kubernetes API cmdlets." -ForegroundColor DarkGray
+Disconnect-KubeApi
 Get-KubeHost | Disconnect-KubeHost
