@@ -122,7 +122,6 @@ Describe 'The workshop''s Kubernetes slides on the lab' -Tag Lab -Skip:([bool]$L
         }
         finally {
             $server | Stop-Process -Force -ErrorAction SilentlyContinue
-            & pkill -f "http.server $port --bind 172.17.8.102" 2>$null
         }
     }
 
@@ -133,6 +132,19 @@ Describe 'The workshop''s Kubernetes slides on the lab' -Tag Lab -Skip:([bool]$L
             $c.ViaHost | Should -Be 'core-01'
             (Get-KubeNode).Name | Should -Be $Names
             (Get-KubeService my-nginx).Type | Should -Be 'NodePort'
+            # Proof that the requests leave from core-01: a second API stand-in on core-01's own loopback, which only
+            # core-01 can reach (here, nothing listens on that port).
+            $port = Get-FreeLoopbackPort
+            $inner = Start-Process ip -ArgumentList 'netns', 'exec', 'kfs-core-01', 'dotnet', (Get-TestApiServerPath), '--urls', "http://127.0.0.1:$port" `
+                -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'inner.log') -RedirectStandardError (Join-Path $TestDrive 'inner.err')
+            try {
+                Wait-Until -TimeoutSec 30 { (Invoke-LabSsh core-01 "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/healthz" -AllowFailure) -eq '200' } | Should -BeTrue
+                $c = Connect-KubeApi -Server "http://127.0.0.1:$port" -ViaHost core-01
+                $c.ServerVersion | Should -Be 'v1.33.1-lab-standin'
+                (Get-KubeNode) | Should -BeNullOrEmpty   # the inner stand-in is a different, empty cluster
+                { Connect-KubeApi -Server "http://127.0.0.1:$port" -TimeoutSec 5 } | Should -Throw -ErrorId 'KubeApiUnreachable*'
+            }
+            finally { $inner | Stop-Process -Force -ErrorAction SilentlyContinue }
         }
         finally { Connect-KubeApi -Server $Api | Out-Null }
     }
