@@ -269,6 +269,26 @@ Describe 'Wait-KubeNode' -Skip:([bool]$Skip) {
     }
 }
 
+Describe 'Ctrl-C in the other waits' -Skip:([bool]$Skip) {
+    It 'stops New-KubeDeployment -Wait and Install-WeaveNet -Wait at once on a cluster without nodes' {
+        $empty = Start-TestApiServer
+        try {
+            foreach ($command in 'New-KubeDeployment stuck -Image nginx -Replicas 2 -Wait -TimeoutSec 300', 'Install-WeaveNet -Wait -TimeoutSec 300') {
+                $ps = [powershell]::Create()
+                $null = $ps.AddScript("Import-Module '$(Get-KfsModulePath)'; Connect-KubeApi -Server '$($empty.Url)' | Out-Null; $command")
+                $handle = $ps.BeginInvoke()
+                Start-Sleep -Seconds 3
+                $handle.IsCompleted | Should -BeFalse -Because "$command waits for pods no node runs"
+                $sw = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $sw.Elapsed.TotalSeconds | Should -BeLessThan 3 -Because "Ctrl-C ends $command"
+                $ps.Dispose()
+            }
+        }
+        finally { $empty | Stop-TestApiServer }
+    }
+}
+
 Describe 'Publish-KubeManifest and Install-WeaveNet' -Skip:([bool]$Skip) {
     It 'applies nothing from a manifest with invalid YAML, and names line and column: ManifestInvalidYaml' {
         $yaml = "apiVersion: v1`nkind: ConfigMap`nmetadata:`n  name: good`n---`napiVersion: v1`nkind: ConfigMap`nmetadata:`n  name: bad`n  labels: [oops"
@@ -364,6 +384,15 @@ Describe 'The demo app: New-KubeDeployment, New-KubeService, Get-KubeServiceUrl,
         Invoke-Kubectl -Server $Server -- get -o 'jsonpath={.spec.selector.app}' service/my-nginx | Should -Be 'my-nginx'
         (Invoke-Kubectl -Server $Server -Version 1.33 -- get pods -l app=my-nginx --no-headers).Count | Should -Be 2
         (Get-KubeDeployment my-nginx | Out-String) | Should -Match 'my-nginx\s+2/2\s+2\s+2\s+\d+'
+    }
+
+    It 'shows kubectl''s columns for pods and services by default' {
+        $pods = (Get-KubePod | Out-String).Trim() -split "`r?`n"
+        $pods[0] | Should -Match '^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+NODE$'
+        $pods[2] | Should -Match '^my-nginx-[0-9a-z]+-[0-9a-z]{5}\s+1/1\s+Running\s+0\s+\d+s\s+core-0[123]$'
+        $svc = (Get-KubeService my-nginx | Out-String).Trim() -split "`r?`n"
+        $svc[0] | Should -Match '^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$'
+        $svc[2] | Should -Match '^my-nginx\s+NodePort\s+10\.\d+\.\d+\.\d+\s+<none>\s+8080:3\d{4}/TCP\s+\d+s$'
     }
 
     It 'gives one URL per node, all with the one nodePort' {
