@@ -11,7 +11,7 @@ namespace KubeFromScratch.Commands.Kube;
 /// <summary>
 /// <para type="synopsis">Applies a multi-document YAML manifest to the cluster, as kubectl apply does: validated whole first, then applied in dependency order.</para>
 /// </summary>
-[Cmdlet(VerbsData.Publish, "KubeManifest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Path")]
+[Cmdlet(VerbsData.Publish, "KubeManifest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Content")]
 [OutputType(typeof(KubeAppliedObject))]
 public sealed class PublishKubeManifestCommand : KubeApiCmdlet
 {
@@ -64,9 +64,15 @@ public sealed class PublishKubeManifestCommand : KubeApiCmdlet
                         return;
                     }
 
+                    if (resolved.Count == 0)
+                    {
+                        ThrowTerminatingError(Error("ManifestNotFound", ErrorCategory.ObjectNotFound, pattern,
+                            $"No file matches '{pattern}'. Nothing was applied."));
+                    }
+
                     foreach (string file in resolved)
                     {
-                        _manifests.Add((File.ReadAllText(file), file));
+                        _manifests.Add((Manifests.ReadFile(this, file), file));
                     }
                 }
 
@@ -135,7 +141,7 @@ public sealed class InstallWeaveNetCommand : KubeApiCmdlet
                     ThrowTerminatingError(Error("ManifestNotFound", ErrorCategory.ObjectNotFound, file, $"The manifest '{file}' does not exist."));
                 }
 
-                manifest = (File.ReadAllText(file), file);
+                manifest = (Manifests.ReadFile(this, file), file);
                 break;
             case "Uri":
                 manifest = (Manifests.Download(this, Uri!, Sha256), Uri!.ToString());
@@ -200,6 +206,22 @@ public sealed class InstallWeaveNetCommand : KubeApiCmdlet
 /// <summary>Reading, checking and applying manifests: what Publish-KubeManifest and Install-WeaveNet share.</summary>
 internal static class Manifests
 {
+    /// <summary>Reads a manifest file; a folder or an unreadable file stops the cmdlet with ManifestReadFailed.</summary>
+    public static string ReadFile(KubeCmdlet cmdlet, string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new KfsException("ManifestReadFailed", KfsErrorCategory.ReadError, path,
+                $"'{path}' cannot be read as a manifest ({ex.Message}). Give the path of a YAML or JSON file. Nothing was applied.", ex),
+                "ManifestReadFailed", ErrorCategory.ReadError, path));
+            throw;
+        }
+    }
+
     /// <summary>Downloads a manifest (checked against <paramref name="sha256"/> when given); failures stop the cmdlet.</summary>
     public static string Download(KubeCmdlet cmdlet, Uri uri, string? sha256)
     {
@@ -228,6 +250,12 @@ internal static class Manifests
         {
             cmdlet.ThrowTerminatingError(new ErrorRecord(new KfsException("ManifestDownloadFailed", KfsErrorCategory.ConnectionError, uri.ToString(),
                 $"{uri} cannot be reached ({ex.Message}). Download the manifest elsewhere and pass -Path.", ex), "ManifestDownloadFailed", ErrorCategory.ConnectionError, uri));
+            throw;
+        }
+        catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new KfsException("ManifestDownloadFailed", KfsErrorCategory.OperationTimeout, uri.ToString(),
+                $"{uri} did not send the manifest within 60 s. Download it elsewhere and pass -Path.", ex), "ManifestDownloadFailed", ErrorCategory.OperationTimeout, uri));
             throw;
         }
         catch (KfsException ex)
@@ -278,7 +306,16 @@ internal static class Manifests
 
         if (problems.Count == 0)
         {
-            var missing = cmdlet.RunApi((r, _, token) => new KubeApplier(r.Api).MissingNamespacesAsync(objects, token));
+            IReadOnlyList<string> missing = Array.Empty<string>();
+            try
+            {
+                missing = cmdlet.RunApi((r, _, token) => new KubeApplier(r.Api).MissingNamespacesAsync(objects, token));
+            }
+            catch (KfsException ex)
+            {
+                cmdlet.ThrowTerminatingError(KubeCmdlet.ToErrorRecord(ex));
+            }
+
             foreach (string ns in missing)
             {
                 var users = objects.Where(o => o.Namespace == ns).ToList();

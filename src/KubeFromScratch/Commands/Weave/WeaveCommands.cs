@@ -58,21 +58,35 @@ public sealed class InstallWeaveBinaryCommand : PositionalHostCmdlet
         {
             try
             {
-                release = DownloadRelease(downloader, url, checksumRequired: Sha256 is null, $"Downloading weave {version}", 80);
+                // github.com publishes no weave.sha256: without -Sha256, a published checksum is used when there is
+                // one (mirrors), and otherwise the script is installed with a warning, as the deck's curl did.
+                release = DownloadRelease(downloader, url, checksumRequired: false, $"Downloading weave {version}", 80);
             }
             catch (KfsException ex)
             {
-                ThrowTerminatingError(ToErrorRecord(Sha256 is null && ex.ErrorId.Contains("Checksum", StringComparison.Ordinal)
-                    ? new KfsException(ex.ErrorId, ex.Category, ex.Target, $"{ex.Message} Where no weave.sha256 is published (github.com), pass the script's expected hash with -Sha256.", ex)
-                    : ex));
+                ThrowTerminatingError(ToErrorRecord(ex));
                 return;
             }
         }
 
         if (Sha256 is not null && !string.Equals(release.Sha256, Sha256, StringComparison.OrdinalIgnoreCase))
         {
+            // A file that failed its check must not be found in the cache next time.
+            try
+            {
+                File.Delete(release.Path);
+            }
+            catch (IOException)
+            {
+            }
+
             ThrowTerminatingError(Error("ChecksumMismatch", ErrorCategory.SecurityError, url,
-                $"{url} has SHA-256 {release.Sha256}, not the expected {Sha256.ToLowerInvariant()}. Nothing was installed; check the source (a cached copy lives at {release.Path})."));
+                $"{url} has SHA-256 {release.Sha256}, not the expected {Sha256.ToLowerInvariant()}. Nothing was installed; check the source."));
+        }
+
+        if (Sha256 is null && !release.ChecksumPublished)
+        {
+            WriteWarning($"{url} publishes no weave.sha256, so the script (SHA-256 {release.Sha256}) was not verified. Pass -Sha256 with the hash of a copy you trust to verify it.");
         }
 
         RunParallel(targets, 32, async (entry, queue, token) =>
