@@ -64,6 +64,9 @@
         'Install-WeaveNet'
         'Install-WeaveBinary'
         'Get-WeavePeer'
+        'Test-KubeHostPreflight'
+        'Install-KubeCluster'
+        'Test-KubeLab'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
