@@ -593,3 +593,50 @@ public static class KubeAge
         return $"{I(hours / 24 / 365)}y";
     }
 }
+
+/// <summary>One phase of Install-KubeCluster: what it did, on which hosts, how long it took.</summary>
+public sealed class KubeClusterStep
+{
+    internal KubeClusterStep(string cluster, int number, string phase, string host, bool changed, TimeSpan duration, string status, string detail, string? error)
+    {
+        Cluster = cluster;
+        Number = number;
+        Phase = phase;
+        Host = host;
+        Changed = changed;
+        Duration = duration;
+        Status = status;
+        Detail = detail;
+        Error = error;
+    }
+
+    /// <summary>The cluster's name.</summary>
+    public string Cluster { get; }
+
+    /// <summary>The phase's place in the run (1 = Connect).</summary>
+    public int Number { get; }
+
+    /// <summary>Connect, Preflight, Etcd, Certificates, Binaries, Units, Kubelet, Proxy, Network, Cni or SmokeTest.</summary>
+    public string Phase { get; }
+
+    /// <summary>The hosts the phase acted on (core-01,core-02), or the API.</summary>
+    public string Host { get; }
+
+    /// <summary>Whether the phase changed anything (false: everything was already as defined).</summary>
+    public bool Changed { get; }
+
+    /// <summary>How long the phase took.</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>Done, Unchanged, Skipped, WhatIf or Failed.</summary>
+    public string Status { get; }
+
+    /// <summary>What the phase found or did, in a line.</summary>
+    public string Detail { get; }
+
+    /// <summary>Why the phase failed.</summary>
+    public string? Error { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Phase}: {Status}";
+}
