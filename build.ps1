@@ -310,7 +310,8 @@ function Get-PesterModulePath {
     $project = Join-Path $Root 'tests/Pester/PesterPackage.proj'
     Invoke-Native dotnet @('restore', $project, '--nologo', '-v:quiet')
     [xml] $proj = Get-Content -LiteralPath $project -Raw
-    $version = $proj.SelectSingleNode("//PackageDownload[@Include='Pester']").GetAttribute('Version').Trim('[', ']')
+    # Several versions may be listed ([6.2.0];[5.7.1]): the first runs the tests, the others are for tests that need them.
+    $version = ($proj.SelectSingleNode("//PackageDownload[@Include='Pester']").GetAttribute('Version') -split ';')[0].Trim().Trim('[', ']')
     $assets = Get-Content -LiteralPath (Join-Path $Root 'tests/Pester/obj/project.assets.json') -Raw | ConvertFrom-Json
     foreach ($folder in $assets.packageFolders.PSObject.Properties.Name) {
         $candidate = Join-Path $folder "pester/$version"
