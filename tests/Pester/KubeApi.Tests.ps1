@@ -357,6 +357,8 @@ metadata:
         $kubectl = -split (Invoke-Kubectl -Server $Server -Version 1.33 -- get daemonset weave-net -n kube-system --no-headers)
         $kubectl[1..3] | Should -Be '3', '3', '3'
         (Get-KubePod -Namespace kube-system | Where-Object Name -Like 'weave-net-*').Ready | Should -Be '2/2', '2/2', '2/2'
+        # Installing again changes nothing.
+        (Install-WeaveNet | Where-Object { $_ -is [KubeFromScratch.KubeAppliedObject] }).Action | Sort-Object -Unique | Should -Be 'unchanged'
     }
 }
 

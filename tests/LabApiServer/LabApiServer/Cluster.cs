@@ -126,7 +126,7 @@ public sealed class Cluster
     {
         lock (Store.Sync)
         {
-            var obj = body.Clone();
+            var obj = body.Clone().PruneNulls();
             CheckTypeMeta(type, obj);
             var meta = obj.Ensure("metadata");
             if (type.Namespaced)
@@ -302,7 +302,7 @@ public sealed class Cluster
         lock (Store.Sync)
         {
             var old = Store.Peek(type, ns, name) ?? throw ApiException.NotFound(type, name);
-            var obj = body.Clone();
+            var obj = body.Clone().PruneNulls();
             CheckTypeMeta(type, obj);
             var meta = obj.Ensure("metadata");
             var bodyName = meta.Str("name");

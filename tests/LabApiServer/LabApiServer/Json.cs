@@ -142,4 +142,32 @@ public static class Json
     /// <summary>Parses an RFC 3339 timestamp, or null.</summary>
     public static DateTimeOffset? ParseTime(string? s)
         => DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+
+    /// <summary>
+    /// Drops properties whose value is null, at every depth, as the real server does when it decodes a body into its
+    /// typed objects (a null field is the zero value, which it never stores or returns).
+    /// </summary>
+    public static JsonObject PruneNulls(this JsonObject obj)
+    {
+        foreach (var (key, value) in obj.ToList())
+        {
+            if (value is null)
+            {
+                obj.Remove(key);
+            }
+            else if (value is JsonObject child)
+            {
+                child.PruneNulls();
+            }
+            else if (value is JsonArray array)
+            {
+                foreach (var item in array.OfType<JsonObject>())
+                {
+                    item.PruneNulls();
+                }
+            }
+        }
+
+        return obj;
+    }
 }
