@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The workshop image's Kubernetes node part (the deck's Vagrant image: "unit files for kubernetes added,
 # preloaded binaries"):
-#   * /opt/bin/kubelet, /opt/bin/kube-proxy   STAND-INS (image/files/opt/bin; tests/lab/README.md)
+#   * /opt/bin/kubelet, /opt/bin/kube-proxy   STAND-INS (image/files/opt/bin; tests/lab/README.md); kube-proxy
+#                                             answers node ports with busybox httpd (busybox: packages.txt)
 #   * /opt/bin/kubectl                        the REAL kubectl 1.33.1, a static build copied from this machine
 #                                             ($KFS_LAB_KUBECTL, which lab.sh finds and checks before building)
 #   * kube-kubelet.service, kube-proxy.service  the deck's units (image/files/usr/lib/systemd/system), NOT
