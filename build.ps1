@@ -209,6 +209,9 @@ function Invoke-BuildTask {
     Copy-Item -LiteralPath $helpFile -Destination $help
     Copy-Item -Path (Join-Path $Root 'en-US/about_*.help.txt') -Destination $help
 
+    # Labs/: Test-KubeLab's Pester checks (one file per slide), their helpers and the Should operators, as script.
+    Copy-Item -LiteralPath (Join-Path $Root "src/$ModuleName/Labs") -Destination (Join-Path $ModuleOut 'Labs') -Recurse
+
     # Dependencies/: the engine and every third-party assembly, loaded by the module's private
     # AssemblyLoadContext. Models stays out so only one copy of the output types can ever load.
     $rootOnly = @("$ModuleName.dll", "$ModuleName.Models.dll")
@@ -232,11 +235,13 @@ function Invoke-BuildTask {
 function Assert-ModuleLayout {
     <# Fails the build when the layout would break isolation or miss an assembly at run time. #>
     $problems = [System.Collections.Generic.List[string]]::new()
-    $expectedRoot = @("$ModuleName.psd1", "$ModuleName.dll", "$ModuleName.Models.dll", "$ModuleName.Format.ps1xml", 'en-US', 'Dependencies')
+    $expectedRoot = @("$ModuleName.psd1", "$ModuleName.dll", "$ModuleName.Models.dll", "$ModuleName.Format.ps1xml", 'en-US', 'Dependencies', 'Labs')
     $actualRoot = (Get-ChildItem -LiteralPath $ModuleOut -Force).Name
     foreach ($extra in $actualRoot | Where-Object { $_ -notin $expectedRoot }) { $problems.Add("unexpected file at the module root: $extra") }
     foreach ($missing in $expectedRoot | Where-Object { $_ -notin $actualRoot }) { $problems.Add("missing at the module root: $missing") }
     if (-not (Test-Path -LiteralPath (Join-Path $ModuleOut "en-US/$ModuleName.dll-Help.xml"))) { $problems.Add("missing en-US/$ModuleName.dll-Help.xml") }
+    if (-not (Test-Path -LiteralPath (Join-Path $ModuleOut 'Labs/Assertions.ps1'))) { $problems.Add('missing Labs/Assertions.ps1 (the Should operators)') }
+    if (-not (Get-ChildItem -LiteralPath (Join-Path $ModuleOut 'Labs') -Filter '*.Tests.ps1' -ErrorAction Ignore)) { $problems.Add('no lab checks (Labs/NN-name.Tests.ps1)') }
     foreach ($sma in Get-ChildItem -LiteralPath $ModuleOut -Recurse -Filter 'System.Management.Automation.dll') {
         $problems.Add("PowerShell's own assembly must not ship: $($sma.FullName)")
     }

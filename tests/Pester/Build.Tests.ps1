@@ -18,10 +18,20 @@ BeforeAll {
 }
 
 Describe 'The built module layout' -Tag 'Build' {
-    It 'has only the manifest, the two default-context assemblies, the format file, en-US and Dependencies at its root' {
+    It 'has only the manifest, the two default-context assemblies, the format file, en-US, Dependencies and Labs at its root' {
         $names = @(Get-ChildItem -LiteralPath $moduleDir -Force | ForEach-Object Name | Sort-Object)
         $names | Should -Be @('Dependencies', 'en-US', 'KubeFromScratch.dll', 'KubeFromScratch.Format.ps1xml',
-            'KubeFromScratch.Models.dll', 'KubeFromScratch.psd1' | Sort-Object)
+            'KubeFromScratch.Models.dll', 'KubeFromScratch.psd1', 'Labs' | Sort-Object)
+    }
+
+    It 'ships Test-KubeLab''s checks, one file per slide, with their helpers and the Should operators, in Labs/' {
+        $labs = Join-Path $moduleDir 'Labs'
+        (Get-ChildItem -LiteralPath $labs -Filter '*.Tests.ps1').Name | Should -Be @(
+            '01-hosts', '02-etcd', '03-kubelet-master', '05-nodes', '06-kubelet-workers', '07-kube-proxy', '08-weave-net',
+            '09-system-pods', '10-weave-peers', '11-cni-loopback', '12-deployment', '13-service', '14-nodeport-urls' |
+                ForEach-Object { "$_.Tests.ps1" })
+        Test-Path -LiteralPath (Join-Path $labs 'Assertions.ps1') | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $labs 'LabHelpers.ps1') | Should -BeTrue
     }
 
     It 'keeps the engine and its third-party assemblies in Dependencies/' {

@@ -50,6 +50,16 @@ Describe 'The KubeFromScratch package' -Tag 'Package' {
         Get-ChildItem -LiteralPath $moduleDir -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }
 
+    It 'carries the Labs folder: Test-KubeLab''s checks, their helpers and the Should operators' {
+        $labs = Join-Path $moduleDir 'Labs'
+        Test-Path -LiteralPath $labs -PathType Container | Should -BeTrue -Because 'Test-KubeLab runs the checks from the installed module''s Labs folder'
+        foreach ($file in 'Assertions.ps1', 'LabHelpers.ps1', '01-hosts.Tests.ps1', '07-kube-proxy.Tests.ps1', '14-nodeport-urls.Tests.ps1') {
+            Test-Path -LiteralPath (Join-Path $labs $file) | Should -BeTrue -Because "the package must carry Labs/$file"
+        }
+        @(Get-ChildItem -LiteralPath $labs -Filter '*.Tests.ps1').Count |
+            Should -Be @(Get-ChildItem -LiteralPath (Join-Path $repoRoot 'src/KubeFromScratch/Labs') -Filter '*.Tests.ps1').Count
+    }
+
     It 'imports by name in a new pwsh and exports exactly the manifest''s cmdlets' {
         $env:KFS_TEST_MODULE_ROOT = $installRoot
         try {

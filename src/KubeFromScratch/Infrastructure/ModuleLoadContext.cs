@@ -47,6 +47,9 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     public void OnImport()
     {
         AssemblyLoadContext.Default.Resolving += ResolveEngine;
+
+        // Should -BeHealthy, -BeReady and -BeActive for lab authors who loaded Pester first; nothing otherwise.
+        Commands.Lab.KubeLabAssertions.RegisterAtImport();
     }
 
     /// <summary>Called by PowerShell on Remove-Module.</summary>
