@@ -47,6 +47,19 @@
 # 172.17.8.0/24. Hosts have no default route and no DNS.
 set -euo pipefail
 
+# Close the descriptors inherited from the caller (beyond 0-2, and but the one
+# bash reads this script from), so that the long-lived processes `up` starts
+# (hosts, mirror, API server) never hold a caller's lock: `flock FILE lab.sh up`
+# would otherwise leave FILE locked for as long as the lab runs. The caller's
+# own descriptor keeps its lock until lab.sh returns.
+for _fd in /proc/$$/fd/*; do
+    _fd=${_fd##*/}
+    if [[ $_fd =~ ^[0-9]+$ ]] && ((_fd > 2)) && ! [[ /proc/$$/fd/$_fd -ef ${BASH_SOURCE[0]} ]]; then
+        { eval "exec $_fd>&-"; } 2>/dev/null || true
+    fi
+done
+unset _fd
+
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
 IMAGE_DIR=$SCRIPT_DIR/image
