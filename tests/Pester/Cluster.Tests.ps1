@@ -95,7 +95,7 @@ hosts:
         $err = $null
         try { Install-KubeCluster $yaml -Phase Certificates } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'ClusterDefinitionInvalid,*'
-        $err.Exception.Message | Should -BeLike "*Hosts[2] (core-02): Port '99999' is not a TCP port*"
+        $err.Exception.Message | Should -Match ([regex]::Escape("Hosts[2] (core-02): Port '99999' is not a TCP port"))
     }
 }
 

@@ -72,8 +72,9 @@
         $caPath = $ca.Path
         # The API server's certificate names every master, so any of them can serve the API (multi-master).
         $names = @($d.Masters.Name) + @('kubernetes', 'kubernetes.default', 'kubernetes.default.svc')
-        $addresses = @($d.Masters.Address | Where-Object { $_ -as [ipaddress] })
-        $dnsMasters = @($d.Masters.Address | Where-Object { -not ($_ -as [ipaddress]) })
+        # ForEach-Object, not .Address: an array has an Address() method of its own.
+        $addresses = @($d.Masters | ForEach-Object Address | Where-Object { $_ -as [ipaddress] })
+        $dnsMasters = @($d.Masters | ForEach-Object Address | Where-Object { -not ($_ -as [ipaddress]) })
         $certs = @(
             New-KubeCertificate -Profile ApiServer -CertificateAuthorityPath $caPath -Path $path -Name apiserver -DnsName ($names + $dnsMasters) -IPAddresses $addresses
             New-KubeCertificate -Profile Admin -CertificateAuthorityPath $caPath -Path $path -Name admin

@@ -157,7 +157,7 @@ public sealed class InstallKubeClusterCommand : KubeCmdlet
             {
                 var output = InvokeCommand.InvokeScript(false, runner, null, table[phase], d, options);
                 var envelope = (Hashtable)output[^1].BaseObject;
-                result = envelope["Result"] as Hashtable ?? new Hashtable();
+                result = Plain(envelope["Result"]) as Hashtable ?? new Hashtable();
                 errors = ((IEnumerable?)envelope["Errors"] ?? Array.Empty<object>()).OfType<object>()
                     .Select(e => e is PSObject p ? p.BaseObject : e).OfType<ErrorRecord>().ToList();
             }
@@ -177,13 +177,13 @@ public sealed class InstallKubeClusterCommand : KubeCmdlet
                 WriteError(error);
             }
 
-            string? failure = result["Failed"] as string
+            string? failure = Plain(result["Failed"]) as string
                 ?? (errors.Count > 0 ? string.Join(" | ", errors.Select(e => $"{e.FullyQualifiedErrorId.Split(',')[0]}: {e.Exception?.Message}")) : null);
-            bool changed = result["Changed"] is true;
+            bool changed = LanguagePrimitives.IsTrue(Plain(result["Changed"]));
             anyChange |= changed;
             string status = failure is not null ? "Failed" : whatIf ? "WhatIf" : changed ? "Done" : "Unchanged";
-            WriteObject(new KubeClusterStep(d.Name, number, phase, result["Host"] as string ?? "", changed, watch.Elapsed, status,
-                result["Detail"] as string ?? "", failure));
+            WriteObject(new KubeClusterStep(d.Name, number, phase, Plain(result["Host"]) as string ?? "", changed, watch.Elapsed, status,
+                Plain(result["Detail"]) as string ?? "", failure));
             if (failure is not null)
             {
                 if (fullRun)
@@ -240,6 +240,9 @@ public sealed class InstallKubeClusterCommand : KubeCmdlet
         }
     }
 
+    /// <summary>Values set in PowerShell may arrive wrapped in a PSObject.</summary>
+    private static object? Plain(object? value) => value is PSObject p ? p.BaseObject : value;
+
     private bool IsSet(string name) =>
         MyInvocation.BoundParameters.TryGetValue(name, out var value) && value is SwitchParameter { IsPresent: true } or true;
 
@@ -248,13 +251,15 @@ public sealed class InstallKubeClusterCommand : KubeCmdlet
     private const string Runner = """
         param($phase, $d, $o)
         $kfsErrors = [System.Collections.ArrayList]::new()
-        $PSDefaultParameterValues = @{
-            '*:ErrorAction' = 'SilentlyContinue'
-            '*:ErrorVariable' = '+kfsErrors'
-            '*:WhatIf' = [bool]$o.WhatIf
-            '*:Verbose' = [bool]$o.Verbose
+        # Only the module's own commands: a '*' key would also reach the phase's script block.
+        $PSDefaultParameterValues = @{}
+        foreach ($pattern in '*-Kube*', '*-Etcd*', '*-Weave*', '*-CniPlugin') {
+            $PSDefaultParameterValues["${pattern}:ErrorAction"] = 'SilentlyContinue'
+            $PSDefaultParameterValues["${pattern}:ErrorVariable"] = '+kfsErrors'
+            $PSDefaultParameterValues["${pattern}:WhatIf"] = [bool]$o.WhatIf
+            $PSDefaultParameterValues["${pattern}:Verbose"] = [bool]$o.Verbose
+            if ($o.SudoCredential) { $PSDefaultParameterValues["${pattern}:SudoCredential"] = $o.SudoCredential }
         }
-        if ($o.SudoCredential) { $PSDefaultParameterValues['*:SudoCredential'] = $o.SudoCredential }
         $result = $null
         try { $result = & $phase $d $o | Select-Object -Last 1 }
         catch { [void]$kfsErrors.Add($_) }
