@@ -128,7 +128,7 @@ public static partial class KubePreflight
     }
 
     /// <summary>Probes one host: the script over its connection, with the local clock read around the round trip.</summary>
-    public static async Task<PreflightHostProbe> ProbeAsync(SshHostConnection host, KubeHostRole role, string commandLine,
+    internal static async Task<PreflightHostProbe> ProbeAsync(SshHostConnection host, KubeHostRole role, string commandLine,
         byte[]? stdin, IReadOnlyList<string> checks, PreflightOptions options, Action<string>? log, CancellationToken cancellationToken)
     {
         string name = host.Spec.Name;
@@ -160,7 +160,8 @@ public static partial class KubePreflight
                 // The round trip was slow (a reconnect, a loaded host): the reading is too loose to judge a second
                 // of skew. A bare `date` is quick; the tighter of the two readings counts.
                 DateTimeOffset again = options.Clock.GetUtcNow();
-                var quick = await host.RunAsync(ClockOnlyScript, null, options.Timeout, cancellationToken, log).ConfigureAwait(false);
+                var quick = await host.RunAsync("sh -c " + ShellQuote.Quote(ClockOnlyScript), null, options.Timeout, cancellationToken, log)
+                    .ConfigureAwait(false);
                 DateTimeOffset back = options.Clock.GetUtcNow();
                 if (!quick.TimedOut && ReadClock(name, PreflightProbe.Parse(quick.Output), again, back) is { } second && second.Uncertainty < clock.Uncertainty)
                 {
@@ -183,6 +184,12 @@ public static partial class KubePreflight
         catch (KfsException ex)
         {
             return new PreflightHostProbe(name, role, user, withPassword, null, null, ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever went wrong with this host, the others' results still count.
+            return new PreflightHostProbe(name, role, user, withPassword, null, null,
+                new KfsException("UnexpectedError", KfsErrorCategory.NotSpecified, name, $"Probing {name} failed unexpectedly: {ex.Message}", ex));
         }
     }
 
@@ -297,8 +304,9 @@ public static partial class KubePreflight
         var probed = hosts.Where(h => h.Probe is not null).ToList();
         var clocks = PreflightClock.Evaluate(probed.Where(h => h.Clock is not null).Select(h => h.Clock!).ToList(), options.MaxClockSkew)
             .ToDictionary(v => v.Host, StringComparer.Ordinal);
-        var names = probed.Select(h => (h.Host, Value: h.Probe!["hostname"]?.FirstLine ?? string.Empty)).ToList();
-        var machineIds = probed.Select(h => (h.Host, Value: h.Probe!["machine-id"]?.FirstLine ?? string.Empty)).ToList();
+        // Only what was read can be a duplicate: an error message is nobody's name.
+        var names = probed.Where(h => h.Probe!["hostname"] is { ExitCode: 0 }).Select(h => (h.Host, Value: h.Probe!["hostname"]!.FirstLine)).ToList();
+        var machineIds = probed.Where(h => h.Probe!["machine-id"] is { ExitCode: 0 }).Select(h => (h.Host, Value: h.Probe!["machine-id"]!.FirstLine)).ToList();
 
         var results = new List<KubePreflightCheck>();
         foreach (var host in hosts)
@@ -577,7 +585,7 @@ public static partial class KubePreflight
             parts.Add($"{Join(free)} free");
         }
 
-        string detail = $"{role.ToString().ToLowerInvariant()}: {string.Join("; ", parts)}";
+        string detail = (host.Role == KubeHostRole.None ? "worker (no role given)" : role.ToString().ToLowerInvariant()) + ": " + string.Join("; ", parts);
         if (foreign.Count > 0)
         {
             return Fail(host.Host, check, detail,

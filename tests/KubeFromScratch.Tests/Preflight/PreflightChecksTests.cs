@@ -79,7 +79,7 @@ public sealed class PreflightChecksTests
     {
         var results = Evaluate(Host("core-01.probe", "core-01", KubeHostRole.None));
 
-        Assert.Equal("worker: 10250 and 10256 free", Result(results, "core-01", "Ports").Detail);
+        Assert.Equal("worker (no role given): 10250 and 10256 free", Result(results, "core-01", "Ports").Detail);
     }
 
     [Fact]
