@@ -251,7 +251,7 @@ $null = New-Module -Name KubeFromScratch.LabAssertions -ScriptBlock {
                 # etcdctl's line, with the member's name after its id: "member ff32f4b39b9c47bd (core-03) is unreachable: ..."
                 $problems = $bad | ForEach-Object {
                     $line = if ($_.Name) { $_.Status -replace "^member $([regex]::Escape($_.MemberId))", "member $($_.MemberId) ($($_.Name))" } else { $_.Status }
-                    $line + $(if ($_.Error -and $_.Status -notlike "*$($_.Error)*") { " ($($_.Error))" })
+                    $line + $(if ($_.Error -and $_.Status -notlike "*$($_.Error)*") { " ($($_.Error.Trim().TrimEnd('.')))" })
                 }
                 $connected = @(Get-KfsConnectedHostName)
                 $onHosts = @($bad | Where-Object { $_.Name -and $_.Name -in $connected } | ForEach-Object Name)
