@@ -93,8 +93,13 @@ if (Get-KubeService my-nginx -ErrorAction Ignore) { Remove-KubeService my-nginx 
 New-KubeService my-nginx -Port 8080 -TargetPort 80 -Type NodePort | Format-Table
 
 Show-Slide 14 'its NodePort URLs' 'kubectl get -o yaml service/my-nginx | grep nodePort; open http://172.17.8.101:NODEPORT'
-Get-KubeServiceUrl my-nginx | Format-Table
-# Get-KubeServiceUrl my-nginx | Test-KubeServiceUrl checks each URL answers (in the lab no containers run, so nothing does).
+# Open one in a browser, or let every node's URL answer an HTTP GET. (In the lab, the kube-proxy stand-in answers
+# for the service with a page saying so: no containers run there.)
+$urls = Get-KubeServiceUrl my-nginx | Test-KubeServiceUrl
+$urls | Format-Table
+if (@($urls | Where-Object { -not $_.Reachable }).Count -gt 0 -or $urls.Count -eq 0) {
+    throw "Not every NodePort URL of my-nginx answers: $(($urls | Where-Object { -not $_.Reachable } | ForEach-Object { "$($_.Url) ($($_.Error))" }) -join ', ')"
+}
 
 Show-Slide 15 'production readiness: TLS for etcd' 'openssl/cfssl by hand'
 $pki = Join-Path $LabDirectory 'demo-pki'
