@@ -37,6 +37,7 @@ Show-Slide 1 'reach the hosts' 'vagrant up; vagrant ssh core-01'
 # records each host key in the demo's own known_hosts (trust on first use, like answering "yes" to ssh).
 $sshConfig = Get-Content -Raw -LiteralPath (Join-Path $LabDirectory 'vagrant-ssh-config.txt')
 $knownHosts = Join-Path $LabDirectory 'known_hosts_demo'
+Remove-Item -LiteralPath $knownHosts -ErrorAction Ignore   # every demo is a first contact (the lab's keys change when it is rebuilt)
 $specs = Get-VagrantHost -SshConfig $sshConfig
 $specs | Where-Object Name -EQ 'core-01' | Connect-KubeHost -Role Master -AcceptNewHostKey -KnownHostsFile $knownHosts | Out-Null
 $specs | Where-Object Name -NE 'core-01' | Connect-KubeHost -Role Worker -AcceptNewHostKey -KnownHostsFile $knownHosts | Out-Null

@@ -18,8 +18,8 @@
     Units             = 'Install'
     Certificates      = @{ Enabled = $false }
 
-    KnownHostsFile    = '../out/lab/known_hosts_cluster'
-    AcceptNewHostKey  = $true
+    KnownHostsFile    = '../out/lab/known_hosts'   # written by lab.sh up from the hosts' keys
+    AcceptNewHostKey  = $false
     Hosts             = @(
         @{ Name = 'core-01'; Address = '172.17.8.101'; User = 'core'; IdentityFile = '../out/lab/id_ed25519'; Role = 'Master' }
         @{ Name = 'core-02'; Address = '172.17.8.102'; User = 'core'; IdentityFile = '../out/lab/id_ed25519'; Role = 'Worker' }

@@ -44,7 +44,7 @@ BeforeAll {
     function script:Get-Definition {
         <# The lab definition as a hashtable, to vary it. #>
         $d = Import-PowerShellDataFile -LiteralPath $Definition
-        $d.KnownHostsFile = Join-Path $RepoRoot 'out/lab/known_hosts_cluster'
+        $d.KnownHostsFile = Join-Path $RepoRoot 'out/lab/known_hosts'
         foreach ($h in $d.Hosts) { $h.IdentityFile = Join-Path $RepoRoot 'out/lab/id_ed25519' }
         $d
     }
