@@ -187,8 +187,14 @@
             $result.Detail = "deployment and NodePort service $name (not tested: -WhatIf)"
             return $result
         }
-        $urls = @(Get-KubeServiceUrl $name | Test-KubeServiceUrl -TimeoutSec 5)
-        $down = @($urls | Where-Object { -not $_.Reachable })
+        # A new node port takes kube-proxy a moment to open (it follows the API): try again for up to a minute.
+        $deadline = [DateTime]::UtcNow.AddSeconds([math]::Min(60, $o.TimeoutSec))
+        do {
+            $urls = @(Get-KubeServiceUrl $name | Test-KubeServiceUrl -TimeoutSec 5)
+            $down = @($urls | Where-Object { -not $_.Reachable })
+            if ($urls.Count -and -not $down.Count) { break }
+            Start-Sleep -Milliseconds 500
+        } while ([DateTime]::UtcNow -lt $deadline)
         $result.Detail = "$name $($deployment.Ready); $($urls.Count - $down.Count) of $($urls.Count) URLs answer ($(($urls | Select-Object -First 1).Url)...)"
         if ($down.Count -or $urls.Count -eq 0) {
             $result.Failed = "$($down.Count) of $($urls.Count) NodePort URLs of $name do not answer: $(($down | ForEach-Object { "$($_.Url) ($($_.Error))" }) -join ', '). Check kube-proxy on those nodes (Get-KubeUnit -Unit kube-proxy) and the pods (Get-KubePod)."
