@@ -36,7 +36,7 @@
 
     Etcd = {
         param($d, $o)
-        $masters = $d.Masters.Name
+        $masters = @($d.Masters.Name)
         $result = @{ Changed = $false; Host = ($masters -join ',') }
         if (Get-KubeHost -Name $masters | Test-EtcdHealth -Quiet -MemberTimeoutSec 5) {
             $result.Detail = "etcd healthy on $($masters.Count) member(s)"

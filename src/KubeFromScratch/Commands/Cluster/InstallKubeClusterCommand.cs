@@ -250,6 +250,7 @@ public sealed class InstallKubeClusterCommand : KubeCmdlet
     // instead of shown (Install-KubeCluster writes them, with their ids), and a terminating error ending the phase.
     private const string Runner = """
         param($phase, $d, $o)
+        Set-StrictMode -Off   # the phases run in the caller's session, whose strict mode is the caller's business
         $kfsErrors = [System.Collections.ArrayList]::new()
         # Only the module's own commands: a '*' key would also reach the phase's script block.
         $PSDefaultParameterValues = @{}
