@@ -96,7 +96,13 @@ New-KubeService my-nginx -Port 8080 -TargetPort 80 -Type NodePort | Format-Table
 Show-Slide 14 'its NodePort URLs' 'kubectl get -o yaml service/my-nginx | grep nodePort; open http://172.17.8.101:NODEPORT'
 # Open one in a browser, or let every node's URL answer an HTTP GET. (In the lab, the kube-proxy stand-in answers
 # for the service with a page saying so: no containers run there.)
-$urls = Get-KubeServiceUrl my-nginx | Test-KubeServiceUrl
+# kube-proxy opens a new node port once it sees the service (about a second): try for up to 30 s.
+$deadline = [DateTime]::UtcNow.AddSeconds(30)
+do {
+    $urls = @(Get-KubeServiceUrl my-nginx | Test-KubeServiceUrl)
+    if ($urls.Count -and -not @($urls | Where-Object { -not $_.Reachable }).Count) { break }
+    Start-Sleep -Milliseconds 500
+} while ([DateTime]::UtcNow -lt $deadline)
 $urls | Format-Table
 if (@($urls | Where-Object { -not $_.Reachable }).Count -gt 0 -or $urls.Count -eq 0) {
     throw "Not every NodePort URL of my-nginx answers: $(($urls | Where-Object { -not $_.Reachable } | ForEach-Object { "$($_.Url) ($($_.Error))" }) -join ', ')"
