@@ -100,7 +100,12 @@ Describe 'The workshop''s NodePort demo answered by the kube-proxy stand-in (lab
         Invoke-LabLab api-restart | Out-Null   # an empty cluster
         foreach ($h in $Names) { Invoke-LabSsh $h 'sudo systemctl start kube-kubelet' | Out-Null }
         Wait-Until -TimeoutSec 20 { (Get-ReadyNodeCount) -eq 3 } | Should -BeTrue -Because 'the stand-in kubelets register their nodes'
-        foreach ($h in $Names) { Invoke-LabSsh $h 'sudo systemctl start kube-proxy' | Out-Null }   # the deck's command
+        foreach ($h in $Names) {
+            # The image's unit, with the deck's flags (another suite's Install-KubeUnit unit in /etc would override it).
+            Invoke-LabSsh $h 'systemctl show -p FragmentPath --value kube-proxy.service' |
+                Should -Match '^(/usr)?/lib/systemd/system/kube-proxy\.service$' -Because "$h must run the deck's kube-proxy.service"
+            Invoke-LabSsh $h 'sudo systemctl start kube-proxy' | Out-Null   # the deck's command
+        }
         $script:NodePort = New-DemoService
         $script:EndpointsReady = Wait-Until -TimeoutSec 20 { (Get-DemoEndpointIp).Count -eq 2 }
     }
