@@ -14,6 +14,8 @@ BeforeDiscovery {
     $script:Skip = $null
     if (-not (Test-Path -LiteralPath (Join-Path (Get-KfsModulePath) 'KubeFromScratch.psd1'))) { $script:Skip = 'the module is not built (out/KubeFromScratch)' }
     elseif (-not (Get-Command kubectl -CommandType Application -ErrorAction SilentlyContinue)) { $script:Skip = 'kubectl (the referee) is not on PATH' }
+    # CI runs every test: a missing referee there is a failure, not a skip.
+    if ($Skip -and $env:CI -eq 'true') { throw "KubeApi.Tests cannot run under CI=true: $Skip." }
 }
 
 BeforeAll {

@@ -29,24 +29,9 @@ public sealed class GetKubeServiceUrlCommand : KubeApiCmdlet
         string ns = NamespaceOr(Namespace);
         foreach (string name in Name)
         {
-            try
+            if (ServiceUrlLookup.Find(this, ns, name) is { } urls)
             {
-                var urls = RunApi(async (r, _, token) =>
-                {
-                    var service = r.GetServiceAsync(ns, name, token);
-                    var nodes = r.ListNodesAsync(token);
-                    return KubeServiceUrls.For(await service.ConfigureAwait(false), await nodes.ConfigureAwait(false));
-                });
                 WriteObject(urls, enumerateCollection: true);
-            }
-            catch (KfsException ex) when (ex.ErrorId == "KubeApiNotFound")
-            {
-                WriteError(ToErrorRecord(new KfsException("KubeServiceNotFound", KfsErrorCategory.ObjectNotFound, name,
-                    $"There is no service named '{name}' in namespace '{ns}'. Create it with New-KubeService {name} -Port PORT -Type NodePort.", ex)));
-            }
-            catch (KfsException ex)
-            {
-                WriteError(ToErrorRecord(ex));
             }
         }
     }
@@ -98,19 +83,9 @@ public sealed class TestKubeServiceUrlCommand : KubeApiCmdlet
         string ns = NamespaceOr(Namespace);
         foreach (string name in Name)
         {
-            try
+            if (ServiceUrlLookup.Find(this, ns, name) is { } urls)
             {
-                _urls.AddRange(RunApi(async (r, _, token) =>
-                    KubeServiceUrls.For(await r.GetServiceAsync(ns, name, token).ConfigureAwait(false), await r.ListNodesAsync(token).ConfigureAwait(false))));
-            }
-            catch (KfsException ex) when (ex.ErrorId == "KubeApiNotFound")
-            {
-                WriteError(ToErrorRecord(new KfsException("KubeServiceNotFound", KfsErrorCategory.ObjectNotFound, name,
-                    $"There is no service named '{name}' in namespace '{ns}'. Create it with New-KubeService {name} -Port PORT -Type NodePort.", ex)));
-            }
-            catch (KfsException ex)
-            {
-                WriteError(ToErrorRecord(ex));
+                _urls.AddRange(urls);
             }
         }
     }
@@ -145,5 +120,34 @@ public sealed class TestKubeServiceUrlCommand : KubeApiCmdlet
         {
             WriteObject(result);
         }
+    }
+}
+
+/// <summary>A service's URLs by name, as Get-KubeServiceUrl and Test-KubeServiceUrl -Name both look them up.</summary>
+internal static class ServiceUrlLookup
+{
+    /// <summary>The URLs, or null after writing the error (KubeServiceNotFound for a service that is not there).</summary>
+    public static IReadOnlyList<KubeServiceUrl>? Find(KubeCmdlet cmdlet, string ns, string name)
+    {
+        try
+        {
+            return cmdlet.RunApi(async (r, _, token) =>
+            {
+                var service = r.GetServiceAsync(ns, name, token);
+                var nodes = r.ListNodesAsync(token);
+                return KubeServiceUrls.For(await service.ConfigureAwait(false), await nodes.ConfigureAwait(false));
+            });
+        }
+        catch (KfsException ex) when (ex.ErrorId == "KubeApiNotFound")
+        {
+            cmdlet.WriteError(KubeCmdlet.ToErrorRecord(new KfsException("KubeServiceNotFound", KfsErrorCategory.ObjectNotFound, name,
+                $"There is no service named '{name}' in namespace '{ns}'. Create it with New-KubeService {name} -Port PORT -Type NodePort.", ex)));
+        }
+        catch (KfsException ex)
+        {
+            cmdlet.WriteError(KubeCmdlet.ToErrorRecord(ex));
+        }
+
+        return null;
     }
 }
